@@ -1,0 +1,182 @@
+/// Exact path-dependent TreeSHAP (Lundberg et al. 2020, Algorithm 2), with the semantics of
+/// xgboost's `pred_contribs`: one value per feature and a bias column per output group, where the
+/// bias is the base margin plus each tree's expected value under its covers. A row's values add up
+/// to its margin.
+///
+/// The algorithm keeps, while descending a tree, the set of features on the path with the fraction
+/// of "zero" paths (cover share) and "one" paths (whether the row goes that way), and the
+/// permutation weights of the subsets of that set. The workspace for all levels is allocated once per
+/// call (not per row or per tree): level `k` of the recursion owns a segment of `k + 1` elements.
+extension Forest {
+    struct PathElement {
+        var feature: Int32
+        var zeroFraction: Double
+        var oneFraction: Double
+        var weight: Double
+    }
+
+    /// Elements the recursion may use at once for this forest.
+    var shapWorkspaceSize: Int { (maxDepth + 2) * (maxDepth + 3) / 2 }
+
+    /// Contributions of `count` row-major rows into `out`, which receives `count × groupCount ×
+    /// (featureCount + 1)` values: for each row, for each group, the features then the bias. `out` is
+    /// overwritten.
+    func contributions(rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
+        let width = featureCount + 1
+        let perRow = groupCount * width
+        out.update(repeating: 0, count: count * perRow)
+        var bias = [Double](repeating: 0, count: groupCount)
+        for g in 0..<groupCount { bias[g] = Double(baseMargins[g]) }
+        for t in 0..<treeCount { bias[Int(groups[t])] += treeMeans[t] }
+
+        withUnsafeTemporaryAllocation(of: PathElement.self, capacity: shapWorkspaceSize) { workspace in
+            guard let path = workspace.baseAddress else { return }
+            nodes.withUnsafeBufferPointer { nodeBuffer in
+                covers.withUnsafeBufferPointer { coverBuffer in
+                    guard let nodes = nodeBuffer.baseAddress, let covers = coverBuffer.baseAddress else { return }
+                    let walker = Walker(nodes: nodes, covers: covers, categories: categories)
+                    for r in 0..<count {
+                        let row = rows + r * featureCount
+                        let phiRow = out + r * perRow
+                        for t in 0..<treeCount {
+                            let phi = phiRow + Int(groups[t]) * width
+                            let root = Int(roots[t])
+                            if nodes[root].isLeaf { continue }  // a single leaf only moves the bias
+                            walker.recurse(
+                                node: root, row: row, phi: phi, parentPath: path, path: path, length: 0,
+                                zeroFraction: 1, oneFraction: 1, feature: -1)
+                        }
+                        for g in 0..<groupCount { phiRow[g * width + featureCount] = bias[g] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The recursion, with the forest's buffers bound to pointers for the duration of one call.
+    struct Walker {
+        let nodes: UnsafePointer<Node<Scalar>>
+        let covers: UnsafePointer<Double>
+        let categories: CategorySets
+
+        /// Visits `node`, arriving with the parent's path (`length` elements at `parentPath`), extended
+        /// by the split that led here (`feature`, with the given zero and one fractions). `path` is
+        /// where this level's segment starts.
+        func recurse(
+            node index: Int, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>,
+            parentPath: UnsafeMutablePointer<PathElement>, path: UnsafeMutablePointer<PathElement>, length: Int,
+            zeroFraction: Double, oneFraction: Double, feature: Int32
+        ) {
+            if path != parentPath { path.update(from: parentPath, count: length) }
+            Self.extend(path, length: length, zeroFraction: zeroFraction, oneFraction: oneFraction, feature: feature)
+            var length = length + 1
+            let node = nodes[index]
+
+            if node.isLeaf {
+                let value = Double(node.value)
+                if length > 1 {
+                    for i in 1..<length {
+                        let w = Self.unwoundSum(path, length: length, index: i)
+                        let element = path[i]
+                        phi[Int(element.feature)] += w * (element.oneFraction - element.zeroFraction) * value
+                    }
+                }
+                return
+            }
+
+            let splitFeature = node.feature
+            let hot = Rule.child(node, row[splitFeature], categories)
+            let left = Int(node.left)
+            let cold = hot == left ? left + 1 : left
+            let cover = covers[index]
+
+            // A feature already on the path is taken off first, carrying its fractions over.
+            var incomingZero = 1.0
+            var incomingOne = 1.0
+            if length > 1 {
+                for k in 1..<length where Int(path[k].feature) == splitFeature {
+                    incomingZero = path[k].zeroFraction
+                    incomingOne = path[k].oneFraction
+                    Self.unwind(path, length: length, index: k)
+                    length -= 1
+                    break
+                }
+            }
+
+            let next = path + length
+            let f = Int32(splitFeature)
+            recurse(
+                node: hot, row: row, phi: phi, parentPath: path, path: next, length: length,
+                zeroFraction: incomingZero * covers[hot] / cover, oneFraction: incomingOne, feature: f)
+            recurse(
+                node: cold, row: row, phi: phi, parentPath: path, path: next, length: length,
+                zeroFraction: incomingZero * covers[cold] / cover, oneFraction: 0, feature: f)
+        }
+
+        /// Adds an element to a path of `length` elements and updates the subset weights.
+        @inline(__always)
+        static func extend(
+            _ path: UnsafeMutablePointer<PathElement>, length: Int, zeroFraction: Double, oneFraction: Double,
+            feature: Int32
+        ) {
+            path[length] = PathElement(
+                feature: feature, zeroFraction: zeroFraction, oneFraction: oneFraction, weight: length == 0 ? 1 : 0)
+            let denominator = Double(length + 1)
+            var i = length - 1
+            while i >= 0 {
+                path[i + 1].weight += oneFraction * path[i].weight * Double(i + 1) / denominator
+                path[i].weight = zeroFraction * path[i].weight * Double(length - i) / denominator
+                i -= 1
+            }
+        }
+
+        /// Removes element `index` from a path of `length` elements, undoing its effect on the weights.
+        @inline(__always)
+        static func unwind(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) {
+            let last = length - 1
+            let one = path[index].oneFraction
+            let zero = path[index].zeroFraction
+            var next = path[last].weight
+            let scale = Double(last + 1)
+            var j = last - 1
+            while j >= 0 {
+                if one != 0 {
+                    let previous = path[j].weight
+                    path[j].weight = next * scale / (Double(j + 1) * one)
+                    next = previous - path[j].weight * zero * Double(last - j) / scale
+                } else if zero != 0 {
+                    path[j].weight = path[j].weight * scale / (zero * Double(last - j))
+                }
+                j -= 1
+            }
+            for k in index..<last {
+                path[k].feature = path[k + 1].feature
+                path[k].zeroFraction = path[k + 1].zeroFraction
+                path[k].oneFraction = path[k + 1].oneFraction
+            }
+        }
+
+        /// The total weight element `index` would leave if it were unwound, without changing the path.
+        @inline(__always)
+        static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) -> Double {
+            let last = length - 1
+            let one = path[index].oneFraction
+            let zero = path[index].zeroFraction
+            let scale = Double(last + 1)
+            var next = path[last].weight
+            var total = 0.0
+            var j = last - 1
+            while j >= 0 {
+                if one != 0 {
+                    let share = next * scale / (Double(j + 1) * one)
+                    total += share
+                    next = path[j].weight - share * zero * Double(last - j) / scale
+                } else if zero != 0 {
+                    total += path[j].weight / zero * scale / Double(last - j)
+                }
+                j -= 1
+            }
+            return total
+        }
+    }
+}

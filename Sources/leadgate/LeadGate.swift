@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct LeadGate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leadgate",
+        abstract: "LeadGate: lead scoring with native tree ensembles.",
+        subcommands: [PredictCommand.self, BenchCommand.self]
+    )
+}

@@ -13,7 +13,7 @@ enum XGBoostLoader {
     private static let objectiveLinks: [String: (Objective.Link, BaseScoreTransform)] = [
         "binary:logistic": (.sigmoid(scale: 1), .logit),
         "reg:logistic": (.sigmoid(scale: 1), .logit),
-        "binary:logitraw": (.identity, .logit),
+        "binary:logitraw": (.identity, .identity),  // xgboost uses the stored value as the margin as is
         "reg:squarederror": (.identity, .identity),
         "reg:linear": (.identity, .identity),
         "reg:squaredlogerror": (.identity, .identity),

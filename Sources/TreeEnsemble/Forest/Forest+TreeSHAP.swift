@@ -33,8 +33,11 @@ extension Forest {
             guard let path = workspace.baseAddress else { return }
             nodes.withUnsafeBufferPointer { nodeBuffer in
                 covers.withUnsafeBufferPointer { coverBuffer in
-                    guard let nodes = nodeBuffer.baseAddress, let covers = coverBuffer.baseAddress else { return }
-                    let walker = Walker(nodes: nodes, covers: covers, categories: categories)
+                  leafValues.withUnsafeBufferPointer { leafBuffer in
+                    guard let nodes = nodeBuffer.baseAddress, let covers = coverBuffer.baseAddress,
+                        let leaves = leafBuffer.baseAddress
+                    else { return }
+                    let walker = Walker(nodes: nodes, leafValues: leaves, covers: covers, categories: categories)
                     for r in 0..<count {
                         let row = rows + r * featureCount
                         let phiRow = out + r * perRow
@@ -48,6 +51,7 @@ extension Forest {
                         }
                         for g in 0..<groupCount { phiRow[g * width + featureCount] = bias[g] }
                     }
+                  }
                 }
             }
         }
@@ -56,6 +60,7 @@ extension Forest {
     /// The recursion, with the forest's buffers bound to pointers for the duration of one call.
     struct Walker {
         let nodes: UnsafePointer<Node<Scalar>>
+        let leafValues: UnsafePointer<Scalar>
         let covers: UnsafePointer<Double>
         let categories: CategorySets
 
@@ -73,7 +78,7 @@ extension Forest {
             let node = nodes[index]
 
             if node.isLeaf {
-                let value = Double(node.value)
+                let value = Double(leafValues[index])
                 if length > 1 {
                     for i in 1..<length {
                         let w = Self.unwoundSum(path, length: length, index: i)
@@ -85,7 +90,7 @@ extension Forest {
             }
 
             let splitFeature = node.feature
-            let hot = Rule.child(node, row[splitFeature], categories)
+            let hot = Rule.child(node, Rule.input(row[splitFeature]), categories)
             let left = Int(node.left)
             let cold = hot == left ? left + 1 : left
             let cover = covers[index]

@@ -8,6 +8,8 @@ struct Forest<Rule: SplitRule>: Sendable {
     typealias Scalar = Rule.Scalar
 
     var nodes: [Node<Scalar>] = []
+    /// Leaf values by node index (0 for internal nodes); the leaf nodes themselves loop on themselves.
+    var leafValues: [Scalar] = []
     /// Root node index of each tree.
     var roots: [Int32] = []
     /// Output group (class) of each tree.
@@ -16,6 +18,10 @@ struct Forest<Rule: SplitRule>: Sendable {
     var covers: [Double] = []
     /// Expected value of each tree under its covers (the TreeSHAP baseline of the tree).
     var treeMeans: [Double] = []
+    /// Depth of each tree's deepest leaf: the number of steps a lock-step walk takes.
+    var treeDepths: [Int32] = []
+    /// Whether each tree has a categorical split (the others take a faster, numeric-only step).
+    var treeHasCategorical: [Bool] = []
     var categories = CategorySets()
     /// Depth of the deepest leaf (a single-leaf tree has depth 0).
     var maxDepth = 0
@@ -142,14 +148,19 @@ struct ForestBuilder<Rule: SplitRule> {
 
         var nodes = [Node<Rule.Scalar>]()
         nodes.reserveCapacity(order.count)
+        var leafValues = [Rule.Scalar]()
+        leafValues.reserveCapacity(order.count)
+        var hasCategorical = false
         var covers = [Double]()
         covers.reserveCapacity(order.count)
         for old in order {
             covers.append(raw.cover[old])
             if raw.left[old] == -1 {
-                nodes.append(Node(value: raw.value[old], info: Node<Rule.Scalar>.leafBit, left: 0))
+                nodes.append(Rule.leaf(at: base + nodes.count))
+                leafValues.append(raw.value[old])
                 continue
             }
+            leafValues.append(0)
             let leftChild = Int32(base) + newIndex[raw.left[old]]
             guard newIndex[raw.right[old]] == newIndex[raw.left[old]] + 1 else {
                 throw bad("could not be laid out (internal error)")
@@ -162,6 +173,7 @@ struct ForestBuilder<Rule: SplitRule> {
                 }
                 info |= Node<Rule.Scalar>.categoricalBit
                 value = Rule.Scalar(forest.categories.add(codes))
+                hasCategorical = true
             }
             nodes.append(Node(value: value, info: info, left: leftChild))
         }
@@ -171,7 +183,7 @@ struct ForestBuilder<Rule: SplitRule> {
         for k in stride(from: nodes.count - 1, through: 0, by: -1) {
             let node = nodes[k]
             if node.isLeaf {
-                means[k] = Double(node.value)
+                means[k] = Double(leafValues[k])
             } else {
                 let l = Int(node.left) - base
                 let total = covers[k]
@@ -182,8 +194,11 @@ struct ForestBuilder<Rule: SplitRule> {
         forest.roots.append(Int32(base))
         forest.groups.append(Int32(raw.group))
         forest.nodes.append(contentsOf: nodes)
+        forest.leafValues.append(contentsOf: leafValues)
+        forest.treeHasCategorical.append(hasCategorical)
         forest.covers.append(contentsOf: covers)
         forest.treeMeans.append(means[0])
+        forest.treeDepths.append(Int32(treeDepth))
         forest.maxDepth = max(forest.maxDepth, treeDepth)
     }
 }

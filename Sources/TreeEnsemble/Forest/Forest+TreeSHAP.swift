@@ -29,15 +29,24 @@ extension Forest {
         for g in 0..<groupCount { bias[g] = Double(baseMargins[g]) }
         for t in 0..<treeCount { bias[Int(groups[t])] += treeMeans[t] }
 
+        let stride = maxDepth + 3
+        // ratio[a * stride + b] = a / b for the small integers the weight updates use.
+        var ratios = [Double](repeating: 0, count: stride * stride)
+        for a in 0..<stride {
+            for b in 1..<stride { ratios[a * stride + b] = Double(a) / Double(b) }
+        }
         withUnsafeTemporaryAllocation(of: PathElement.self, capacity: shapWorkspaceSize) { workspace in
-            guard let path = workspace.baseAddress else { return }
+          ratios.withUnsafeBufferPointer { ratioBuffer in
+            guard let path = workspace.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
             nodes.withUnsafeBufferPointer { nodeBuffer in
                 covers.withUnsafeBufferPointer { coverBuffer in
                   leafValues.withUnsafeBufferPointer { leafBuffer in
                     guard let nodes = nodeBuffer.baseAddress, let covers = coverBuffer.baseAddress,
                         let leaves = leafBuffer.baseAddress
                     else { return }
-                    let walker = Walker(nodes: nodes, leafValues: leaves, covers: covers, categories: categories)
+                    let walker = Walker(
+                        nodes: nodes, leafValues: leaves, covers: covers, categories: categories,
+                        weights: Weights(ratio: ratio, stride: stride))
                     for r in 0..<count {
                         let row = rows + r * featureCount
                         let phiRow = out + r * perRow
@@ -54,6 +63,7 @@ extension Forest {
                   }
                 }
             }
+          }
         }
     }
 
@@ -63,6 +73,7 @@ extension Forest {
         let leafValues: UnsafePointer<Scalar>
         let covers: UnsafePointer<Double>
         let categories: CategorySets
+        let weights: Weights
 
         /// Visits `node`, arriving with the parent's path (`length` elements at `parentPath`), extended
         /// by the split that led here (`feature`, with the given zero and one fractions). `path` is
@@ -73,7 +84,7 @@ extension Forest {
             zeroFraction: Double, oneFraction: Double, feature: Int32
         ) {
             if path != parentPath { path.update(from: parentPath, count: length) }
-            Self.extend(path, length: length, zeroFraction: zeroFraction, oneFraction: oneFraction, feature: feature)
+            weights.extend(path, length: length, zeroFraction: zeroFraction, oneFraction: oneFraction, feature: feature)
             var length = length + 1
             let node = nodes[index]
 
@@ -81,7 +92,7 @@ extension Forest {
                 let value = Double(leafValues[index])
                 if length > 1 {
                     for i in 1..<length {
-                        let w = Self.unwoundSum(path, length: length, index: i)
+                        let w = weights.unwoundSum(path, length: length, index: i)
                         let element = path[i]
                         phi[Int(element.feature)] += w * (element.oneFraction - element.zeroFraction) * value
                     }
@@ -102,7 +113,7 @@ extension Forest {
                 for k in 1..<length where Int(path[k].feature) == splitFeature {
                     incomingZero = path[k].zeroFraction
                     incomingOne = path[k].oneFraction
-                    Self.unwind(path, length: length, index: k)
+                    weights.unwind(path, length: length, index: k)
                     length -= 1
                     break
                 }
@@ -117,42 +128,54 @@ extension Forest {
                 node: cold, row: row, phi: phi, parentPath: path, path: next, length: length,
                 zeroFraction: incomingZero * covers[cold] / cover, oneFraction: 0, feature: f)
         }
+    }
+
+    /// The permutation-weight updates of TreeSHAP, with the integer ratios they need read from a table.
+    struct Weights {
+        let ratio: UnsafePointer<Double>
+        let stride: Int
+
+        /// `a / b`.
+        @inline(__always) func r(_ a: Int, _ b: Int) -> Double { ratio[a * stride + b] }
 
         /// Adds an element to a path of `length` elements and updates the subset weights.
         @inline(__always)
-        static func extend(
+        func extend(
             _ path: UnsafeMutablePointer<PathElement>, length: Int, zeroFraction: Double, oneFraction: Double,
             feature: Int32
         ) {
             path[length] = PathElement(
                 feature: feature, zeroFraction: zeroFraction, oneFraction: oneFraction, weight: length == 0 ? 1 : 0)
-            let denominator = Double(length + 1)
             var i = length - 1
             while i >= 0 {
-                path[i + 1].weight += oneFraction * path[i].weight * Double(i + 1) / denominator
-                path[i].weight = zeroFraction * path[i].weight * Double(length - i) / denominator
+                path[i + 1].weight += oneFraction * path[i].weight * r(i + 1, length + 1)
+                path[i].weight = zeroFraction * path[i].weight * r(length - i, length + 1)
                 i -= 1
             }
         }
 
         /// Removes element `index` from a path of `length` elements, undoing its effect on the weights.
         @inline(__always)
-        static func unwind(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) {
+        func unwind(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) {
             let last = length - 1
             let one = path[index].oneFraction
             let zero = path[index].zeroFraction
             var next = path[last].weight
-            let scale = Double(last + 1)
             var j = last - 1
-            while j >= 0 {
-                if one != 0 {
+            if one != 0 {
+                let inverseOne = 1 / one
+                while j >= 0 {
                     let previous = path[j].weight
-                    path[j].weight = next * scale / (Double(j + 1) * one)
-                    next = previous - path[j].weight * zero * Double(last - j) / scale
-                } else if zero != 0 {
-                    path[j].weight = path[j].weight * scale / (zero * Double(last - j))
+                    path[j].weight = next * r(last + 1, j + 1) * inverseOne
+                    next = previous - path[j].weight * zero * r(last - j, last + 1)
+                    j -= 1
                 }
-                j -= 1
+            } else if zero != 0 {
+                let inverseZero = 1 / zero
+                while j >= 0 {
+                    path[j].weight *= r(last + 1, last - j) * inverseZero
+                    j -= 1
+                }
             }
             for k in index..<last {
                 path[k].feature = path[k + 1].feature
@@ -163,23 +186,27 @@ extension Forest {
 
         /// The total weight element `index` would leave if it were unwound, without changing the path.
         @inline(__always)
-        static func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) -> Double {
+        func unwoundSum(_ path: UnsafeMutablePointer<PathElement>, length: Int, index: Int) -> Double {
             let last = length - 1
             let one = path[index].oneFraction
             let zero = path[index].zeroFraction
-            let scale = Double(last + 1)
-            var next = path[last].weight
             var total = 0.0
             var j = last - 1
-            while j >= 0 {
-                if one != 0 {
-                    let share = next * scale / (Double(j + 1) * one)
+            if one != 0 {
+                let inverseOne = 1 / one
+                var next = path[last].weight
+                while j >= 0 {
+                    let share = next * r(last + 1, j + 1) * inverseOne
                     total += share
-                    next = path[j].weight - share * zero * Double(last - j) / scale
-                } else if zero != 0 {
-                    total += path[j].weight / zero * scale / Double(last - j)
+                    next = path[j].weight - share * zero * r(last - j, last + 1)
+                    j -= 1
                 }
-                j -= 1
+            } else if zero != 0 {
+                let inverseZero = 1 / zero
+                while j >= 0 {
+                    total += path[j].weight * inverseZero * r(last + 1, last - j)
+                    j -= 1
+                }
             }
             return total
         }

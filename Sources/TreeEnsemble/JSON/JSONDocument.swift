@@ -52,8 +52,9 @@ struct JSONDocument {
         var finished = false
         var i = 0
         try bytes.withUnsafeBufferPointer { (buf) throws(ModelError) in
-            func fail(_ what: String) -> ModelError {
-                let (line, column) = Self.lineAndColumn(buf, i)
+            // Takes the position explicitly: the scanners below hold `i` as an inout argument while they fail.
+            func fail(_ what: String, _ at: Int) -> ModelError {
+                let (line, column) = Self.lineAndColumn(buf, at)
                 return ModelError(.malformed, "The JSON is malformed at line \(line), column \(column): \(what).")
             }
             func skipWhitespace() {
@@ -75,18 +76,18 @@ struct JSONDocument {
                 skipWhitespace()
                 if i >= count {
                     if finished { return }
-                    throw fail(stack.isEmpty ? "the document is empty" : "the document ends before its last container is closed (truncated file?)")
+                    throw fail(stack.isEmpty ? "the document is empty" : "the document ends before its last container is closed (truncated file?)", i)
                 }
-                if finished { throw fail("unexpected data after the end of the document") }
+                if finished { throw fail("unexpected data after the end of the document", i) }
                 let c = buf[i]
                 switch expect {
                 case .colon:
-                    guard c == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
+                    guard c == UInt8(ascii: ":") else { throw fail("expected ':' after an object key", i) }
                     i += 1
                     expect = .value
                     continue
                 case .commaOrClose:
-                    guard let top = stack.last else { throw fail("internal parser state") }
+                    guard let top = stack.last else { throw fail("internal parser state", i) }
                     let isObject = tokens[top].kind == .object
                     if c == UInt8(ascii: ",") {
                         i += 1
@@ -100,7 +101,7 @@ struct JSONDocument {
                         closeValue()
                         continue
                     }
-                    throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'")
+                    throw fail(isObject ? "expected ',' or '}'" : "expected ',' or ']'", i)
                 case .keyOrClose, .key:
                     if expect == .keyOrClose, c == UInt8(ascii: "}") {
                         i += 1
@@ -109,7 +110,7 @@ struct JSONDocument {
                         closeValue()
                         continue
                     }
-                    guard c == UInt8(ascii: "\"") else { throw fail("expected a quoted object key") }
+                    guard c == UInt8(ascii: "\"") else { throw fail("expected a quoted object key", i) }
                     try scanString(buf, &i, count, fail)
                     expect = .colon
                     continue
@@ -126,7 +127,7 @@ struct JSONDocument {
                 switch c {
                 case UInt8(ascii: "{"), UInt8(ascii: "["):
                     guard stack.count < limits.maxDepth else {
-                        throw fail("nesting deeper than \(limits.maxDepth) levels")
+                        throw fail("nesting deeper than \(limits.maxDepth) levels", i)
                     }
                     let isObject = c == UInt8(ascii: "{")
                     tokens.append(Token(kind: isObject ? .object : .array, start: Int32(i), length: 0, end: 0))
@@ -149,7 +150,7 @@ struct JSONDocument {
                 case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                     try scanNumber(buf, &i, count, fail)
                 default:
-                    throw fail("unexpected character '\(Self.printable(c))'")
+                    throw fail("unexpected character '\(Self.printable(c))'", i)
                 }
                 closeValue()
             }
@@ -158,20 +159,20 @@ struct JSONDocument {
 
     private mutating func scanLiteral(
         _ buf: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int, _ word: StaticString, _ kind: Kind,
-        _ fail: (String) -> ModelError
+        _ fail: (String, Int) -> ModelError
     ) throws(ModelError) {
         let n = word.utf8CodeUnitCount
-        guard i + n <= count else { throw fail("truncated literal") }
+        guard i + n <= count else { throw fail("truncated literal", i) }
         let p = word.utf8Start
         for k in 0..<n where buf[i + k] != p[k] {
-            throw fail("unknown literal")
+            throw fail("unknown literal", i)
         }
         tokens.append(Token(kind: kind, start: Int32(i), length: Int32(n), end: Int32(tokens.count + 1)))
         i += n
     }
 
     private mutating func scanNumber(
-        _ buf: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int, _ fail: (String) -> ModelError
+        _ buf: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int, _ fail: (String, Int) -> ModelError
     ) throws(ModelError) {
         let start = i
         func isDigit(_ k: Int) -> Bool { k < count && buf[k] >= 0x30 && buf[k] <= 0x39 }
@@ -180,14 +181,14 @@ struct JSONDocument {
             if i < count, buf[i] == UInt8(ascii: "I") {  // -Infinity
                 let word: [UInt8] = Array("Infinity".utf8)
                 guard i + word.count <= count, Array(buf[i..<(i + word.count)]) == word else {
-                    throw fail("unknown literal")
+                    throw fail("unknown literal", i)
                 }
                 i += word.count
                 tokens.append(Token(kind: .number, start: Int32(start), length: Int32(i - start), end: Int32(tokens.count + 1)))
                 return
             }
         }
-        guard isDigit(i) else { throw fail("a number needs digits") }
+        guard isDigit(i) else { throw fail("a number needs digits", i) }
         if buf[i] == UInt8(ascii: "0") {
             i += 1
         } else {
@@ -195,45 +196,45 @@ struct JSONDocument {
         }
         if i < count, buf[i] == UInt8(ascii: ".") {
             i += 1
-            guard isDigit(i) else { throw fail("a decimal point must be followed by digits") }
+            guard isDigit(i) else { throw fail("a decimal point must be followed by digits", i) }
             while isDigit(i) { i += 1 }
         }
         if i < count, buf[i] == UInt8(ascii: "e") || buf[i] == UInt8(ascii: "E") {
             i += 1
             if i < count, buf[i] == UInt8(ascii: "+") || buf[i] == UInt8(ascii: "-") { i += 1 }
-            guard isDigit(i) else { throw fail("an exponent needs digits") }
+            guard isDigit(i) else { throw fail("an exponent needs digits", i) }
             while isDigit(i) { i += 1 }
         }
         tokens.append(Token(kind: .number, start: Int32(start), length: Int32(i - start), end: Int32(tokens.count + 1)))
     }
 
     private mutating func scanString(
-        _ buf: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int, _ fail: (String) -> ModelError
+        _ buf: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ count: Int, _ fail: (String, Int) -> ModelError
     ) throws(ModelError) {
         i += 1  // opening quote
         let start = i
         var escaped = false
         while true {
-            guard i < count else { throw fail("a string is not closed (truncated file?)") }
+            guard i < count else { throw fail("a string is not closed (truncated file?)", i) }
             let c = buf[i]
             if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { throw fail("a control character inside a string") }
+            if c < 0x20 { throw fail("a control character inside a string", i) }
             if c == UInt8(ascii: "\\") {
                 escaped = true
                 i += 1
-                guard i < count else { throw fail("a string is not closed (truncated file?)") }
+                guard i < count else { throw fail("a string is not closed (truncated file?)", i) }
                 switch buf[i] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
                     UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 1
                 case UInt8(ascii: "u"):
-                    guard i + 4 < count else { throw fail("a truncated \\u escape") }
+                    guard i + 4 < count else { throw fail("a truncated \\u escape", i) }
                     for k in 1...4 where Self.hexValue(buf[i + k]) == nil {
-                        throw fail("a bad \\u escape")
+                        throw fail("a bad \\u escape", i)
                     }
                     i += 5
                 default:
-                    throw fail("an unknown escape sequence")
+                    throw fail("an unknown escape sequence", i)
                 }
                 continue
             }

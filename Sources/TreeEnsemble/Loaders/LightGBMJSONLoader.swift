@@ -27,7 +27,7 @@ enum LightGBMJSONLoader {
         var categoricalColumns: [Int] = []
         if let infos = root["feature_infos"], infos.kind == .object {
             for (k, name) in names.enumerated() {
-                if let info = infos[name], info.kind == .object, info["values"] != nil {
+                if let info = infos[name], info.kind == .object, let values = info["values"], values.count > 0 {
                     features[k].kind = .categorical
                     categoricalColumns.append(k)
                 }

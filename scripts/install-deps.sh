@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages LeadGate builds and tests against, when they are missing.
+# Debian/Ubuntu only; uses sudo when not root. Swift 6 itself must already be installed.
+set -euo pipefail
+
+packages=(libcurl4-openssl-dev libhiredis-dev redis-server pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    echo "installing: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    echo "error: swift is not on PATH; install Swift 6 (https://www.swift.org/install/linux/) first" >&2
+    exit 1
+fi

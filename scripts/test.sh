@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: installs missing system packages, builds (failing on any compiler
+# warning in our code) and runs the Swift Testing suites. The parity tests also run over
+# ../shared/golden when that folder exists (or LEADGATE_GOLDEN_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift build --build-tests 2>&1 | tee "$log"
+if grep -E "^$(pwd)/(Sources|Tests)/.*: warning:" "$log" >/dev/null; then
+    echo "error: the build has compiler warnings in Sources/ or Tests/ (see above); fix them" >&2
+    exit 1
+fi
+swift test --skip-build "$@"

@@ -18,6 +18,24 @@ private struct Workload {
         let table = try CSVTable(bytes: [UInt8](data))
         return Workload(model: model, rows: try FeatureMatrix(csv: table, for: model).tiled(toRows: 10_000))
     }
+
+    /// Calls `body` with row `i % rowCount` for each `i` in `iterations`, and a reused output buffer.
+    func forEachRow(
+        _ iterations: Range<Int>, outputCount: Int,
+        _ body: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Void
+    ) {
+        var out = [Double](repeating: 0, count: outputCount)
+        let columns = rows.columnCount
+        rows.values.withUnsafeBufferPointer { values in
+            out.withUnsafeMutableBufferPointer { o in
+                for i in iterations {
+                    let r = i % rows.rowCount
+                    body(UnsafeBufferPointer(rebasing: values[(r * columns)..<((r + 1) * columns)]), o)
+                    blackHole(o[0])
+                }
+            }
+        }
+    }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -33,15 +51,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // Target: ≤ 5 µs p50 and no allocation per call.
     Benchmark("predict one row (seed-config)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        var out = [Double](repeating: 0, count: model.outputCount)
-        rows.values.withUnsafeBufferPointer { values in
-            out.withUnsafeMutableBufferPointer { o in
-                for i in benchmark.scaledIterations {
-                    let r = i % rows.rowCount
-                    model.margins(row: UnsafeBufferPointer(rebasing: values[(r * rows.columnCount)..<((r + 1) * rows.columnCount)]), into: o)
-                    blackHole(o[0])
-                }
-            }
+        workload.forEachRow(benchmark.scaledIterations, outputCount: model.outputCount) { row, out in
+            model.margins(row: row, into: out)
         }
     }
 
@@ -56,15 +67,8 @@ let benchmarks: @Sendable () -> Void = {
 
     // Target: ≥ 2× xgboost pred_contribs with nthread=1.
     Benchmark("TreeSHAP one row (seed-config)") { benchmark in
-        var out = [Double](repeating: 0, count: model.contributionCount)
-        rows.values.withUnsafeBufferPointer { values in
-            out.withUnsafeMutableBufferPointer { o in
-                for i in benchmark.scaledIterations {
-                    let r = i % rows.rowCount
-                    model.contributions(row: UnsafeBufferPointer(rebasing: values[(r * rows.columnCount)..<((r + 1) * rows.columnCount)]), into: o)
-                    blackHole(o[0])
-                }
-            }
+        workload.forEachRow(benchmark.scaledIterations, outputCount: model.contributionCount) { row, out in
+            model.contributions(row: row, into: out)
         }
     }
 }

@@ -32,55 +32,89 @@ extension Forest {
         return Rule.numericChild(node, row[node.feature])
     }
 
-    /// Margins of one row (`featureCount` values, NaN = missing) into `out` (`groupCount` values).
-    func margins(row: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
-        let featureCount = self.featureCount
-        let groupCount = self.groupCount
-        let lanes = Self.treeLanes
-        let categories = self.categories
-        withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: featureCount) { inputBuffer in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: groupCount) { accBuffer in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { laneBuffer in
-                    guard let input = inputBuffer.baseAddress, let acc = accBuffer.baseAddress,
-                        let index = laneBuffer.baseAddress
-                    else { return }
-                    for f in 0..<featureCount { input[f] = Rule.input(row[f]) }
-                    for g in 0..<groupCount { acc[g] = baseMargins[g] }
-                    nodes.withUnsafeBufferPointer { nodeBuffer in
-                        roots.withUnsafeBufferPointer { roots in
-                            treeDepths.withUnsafeBufferPointer { depths in
-                                groups.withUnsafeBufferPointer { groups in
-                                  leafValues.withUnsafeBufferPointer { leafBuffer in
-                                   treeHasCategorical.withUnsafeBufferPointer { hasCategorical in
-                                    guard let nodes = nodeBuffer.baseAddress, let leaves = leafBuffer.baseAddress else { return }
-                                    var first = 0
-                                    while first < roots.count {
-                                        let count = Swift.min(lanes, roots.count - first)
-                                        var depth: Int32 = 0
-                                        for k in 0..<count {
-                                            index[k] = Int(roots[first + k])
-                                            depth = Swift.max(depth, depths[first + k])
-                                        }
-                                        for _ in 0..<depth {
-                                            for k in 0..<count { index[k] = Self.step(nodes, index[k], input, categories) }
-                                        }
-                                        // Added in tree order, as the library does.
-                                        for k in 0..<count { acc[Int(groups[first + k])] += leaves[index[k]] }
-                                        first += count
-                                    }
-                                   }
-                                  }
-                                }
+    /// The forest's arrays as pointers, for the duration of `body`.
+    struct Pointers {
+        let nodes: UnsafePointer<Node<Scalar>>
+        let leaves: UnsafePointer<Scalar>
+        let roots: UnsafePointer<Int32>
+        let depths: UnsafePointer<Int32>
+        let groups: UnsafePointer<Int32>
+        let hasCategorical: UnsafePointer<Bool>
+        let treeCount: Int
+    }
+
+    /// Runs `body` with ``Pointers`` to the forest's arrays. A forest always has at least one tree
+    /// (``ForestBuilder/build()`` refuses empty ones), so every array has storage.
+    func withPointers(_ body: (Pointers) -> Void) {
+        nodes.withUnsafeBufferPointer { nodes in
+            leafValues.withUnsafeBufferPointer { leaves in
+                roots.withUnsafeBufferPointer { roots in
+                    treeDepths.withUnsafeBufferPointer { depths in
+                        groups.withUnsafeBufferPointer { groups in
+                            treeHasCategorical.withUnsafeBufferPointer { hasCategorical in
+                                guard let n = nodes.baseAddress, let l = leaves.baseAddress, let r = roots.baseAddress,
+                                    let d = depths.baseAddress, let g = groups.baseAddress, let c = hasCategorical.baseAddress
+                                else { return }
+                                body(Pointers(nodes: n, leaves: l, roots: r, depths: d, groups: g, hasCategorical: c,
+                                              treeCount: roots.count))
                             }
                         }
                     }
-                    for g in 0..<groupCount { out[g] = Double(acc[g]) }
                 }
             }
         }
     }
 
+    /// Runs `body` with uninitialised scratch space: converted inputs, accumulators and walk indices.
+    func withScratch(
+        inputs: Int, accumulators: Int, lanes: Int,
+        _ body: (UnsafeMutablePointer<Rule.Input>, UnsafeMutablePointer<Scalar>, UnsafeMutablePointer<Int>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: inputs) { input in
+            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: accumulators) { acc in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { index in
+                    guard let i = input.baseAddress, let a = acc.baseAddress, let x = index.baseAddress else { return }
+                    body(i, a, x)
+                }
+            }
+        }
+    }
+
+    /// Margins of one row (`featureCount` values, NaN = missing) into `out` (`groupCount` values).
+    ///
+    /// The trees are walked `treeLanes` at a time, side by side, and their leaves added in tree order.
+    func margins(row: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>) {
+        let featureCount = self.featureCount
+        let groupCount = self.groupCount
+        let lanes = Self.treeLanes
+        let categories = self.categories
+        withScratch(inputs: featureCount, accumulators: groupCount, lanes: lanes) { input, acc, index in
+            for f in 0..<featureCount { input[f] = Rule.input(row[f]) }
+            for g in 0..<groupCount { acc[g] = baseMargins[g] }
+            withPointers { p in
+                var first = 0
+                while first < p.treeCount {
+                    let count = Swift.min(lanes, p.treeCount - first)
+                    var depth: Int32 = 0
+                    for k in 0..<count {
+                        index[k] = Int(p.roots[first + k])
+                        depth = Swift.max(depth, p.depths[first + k])
+                    }
+                    for _ in 0..<depth {
+                        for k in 0..<count { index[k] = Self.step(p.nodes, index[k], input, categories) }
+                    }
+                    for k in 0..<count { acc[Int(p.groups[first + k])] += p.leaves[index[k]] }
+                    first += count
+                }
+            }
+            for g in 0..<groupCount { out[g] = Double(acc[g]) }
+        }
+    }
+
     /// Margins of `count` row-major rows into `out` (`count × groupCount` values).
+    ///
+    /// Blocks of ``blockSize`` rows are converted to the library's input type once, then walked
+    /// through each tree in turn, all rows of the block side by side.
     func margins(rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
         if count < 8 {
             for r in 0..<count { margins(row: rows + r * featureCount, into: out + r * groupCount) }
@@ -90,59 +124,42 @@ extension Forest {
         let featureCount = self.featureCount
         let categories = self.categories
         let block = Self.blockSize
-        withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: block * featureCount) { inputBuffer in
-            withUnsafeTemporaryAllocation(of: Scalar.self, capacity: block * groupCount) { accBuffer in
-                withUnsafeTemporaryAllocation(of: Int.self, capacity: block) { laneBuffer in
-                    guard let input = inputBuffer.baseAddress, let acc = accBuffer.baseAddress,
-                        let index = laneBuffer.baseAddress
-                    else { return }
-                    nodes.withUnsafeBufferPointer { nodeBuffer in
-                        roots.withUnsafeBufferPointer { roots in
-                            treeDepths.withUnsafeBufferPointer { depths in
-                                groups.withUnsafeBufferPointer { groups in
-                                  leafValues.withUnsafeBufferPointer { leafBuffer in
-                                   treeHasCategorical.withUnsafeBufferPointer { hasCategorical in
-                                    guard let nodes = nodeBuffer.baseAddress, let leaves = leafBuffer.baseAddress else { return }
-                                    var start = 0
-                                    while start < count {
-                                        let m = Swift.min(block, count - start)
-                                        let source = rows + start * featureCount
-                                        for k in 0..<(m * featureCount) { input[k] = Rule.input(source[k]) }
-                                        for r in 0..<m {
-                                            for g in 0..<groupCount { acc[r * groupCount + g] = baseMargins[g] }
-                                        }
-                                        for t in 0..<roots.count {
-                                            let root = Int(roots[t])
-                                            let g = Int(groups[t])
-                                            for r in 0..<m { index[r] = root }
-                                            if hasCategorical[t] {
-                                                for _ in 0..<depths[t] {
-                                                    var row = UnsafePointer(input)
-                                                    for r in 0..<m {
-                                                        index[r] = Self.step(nodes, index[r], row, categories)
-                                                        row += featureCount
-                                                    }
-                                                }
-                                            } else {
-                                                for _ in 0..<depths[t] {
-                                                    var row = UnsafePointer(input)
-                                                    for r in 0..<m {
-                                                        index[r] = Self.numericStep(nodes, index[r], row)
-                                                        row += featureCount
-                                                    }
-                                                }
-                                            }
-                                            for r in 0..<m { acc[r * groupCount + g] += leaves[index[r]] }
-                                        }
-                                        for k in 0..<(m * groupCount) { out[start * groupCount + k] = Double(acc[k]) }
-                                        start += m
-                                    }
-                                   }
-                                  }
+        withScratch(inputs: block * featureCount, accumulators: block * groupCount, lanes: block) { input, acc, index in
+            withPointers { p in
+                var start = 0
+                while start < count {
+                    let m = Swift.min(block, count - start)
+                    let source = rows + start * featureCount
+                    for k in 0..<(m * featureCount) { input[k] = Rule.input(source[k]) }
+                    for r in 0..<m {
+                        for g in 0..<groupCount { acc[r * groupCount + g] = baseMargins[g] }
+                    }
+                    for t in 0..<p.treeCount {
+                        let root = Int(p.roots[t])
+                        for r in 0..<m { index[r] = root }
+                        if p.hasCategorical[t] {
+                            for _ in 0..<p.depths[t] {
+                                var row = UnsafePointer(input)
+                                for r in 0..<m {
+                                    index[r] = Self.step(p.nodes, index[r], row, categories)
+                                    row += featureCount
+                                }
+                            }
+                        } else {
+                            for _ in 0..<p.depths[t] {
+                                var row = UnsafePointer(input)
+                                for r in 0..<m {
+                                    index[r] = Self.numericStep(p.nodes, index[r], row)
+                                    row += featureCount
                                 }
                             }
                         }
+                        // Added in tree order, as the library does.
+                        let g = Int(p.groups[t])
+                        for r in 0..<m { acc[r * groupCount + g] += p.leaves[index[r]] }
                     }
+                    for k in 0..<(m * groupCount) { out[start * groupCount + k] = Double(acc[k]) }
+                    start += m
                 }
             }
         }

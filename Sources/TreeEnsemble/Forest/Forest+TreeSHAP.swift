@@ -18,6 +18,9 @@ extension Forest {
     /// Elements the recursion may use at once for this forest.
     var shapWorkspaceSize: Int { (maxDepth + 2) * (maxDepth + 3) / 2 }
 
+    /// Row length of ``shapRatios``.
+    var shapRatioStride: Int { maxDepth + 3 }
+
     /// Contributions of `count` row-major rows into `out`, which receives `count × groupCount ×
     /// (featureCount + 1)` values: for each row, for each group, the features then the bias. `out` is
     /// overwritten.
@@ -25,45 +28,32 @@ extension Forest {
         let width = featureCount + 1
         let perRow = groupCount * width
         out.update(repeating: 0, count: count * perRow)
-        var bias = [Double](repeating: 0, count: groupCount)
-        for g in 0..<groupCount { bias[g] = Double(baseMargins[g]) }
-        for t in 0..<treeCount { bias[Int(groups[t])] += treeMeans[t] }
-
-        let stride = maxDepth + 3
-        // ratio[a * stride + b] = a / b for the small integers the weight updates use.
-        var ratios = [Double](repeating: 0, count: stride * stride)
-        for a in 0..<stride {
-            for b in 1..<stride { ratios[a * stride + b] = Double(a) / Double(b) }
-        }
+        let categories = self.categories
+        let stride = shapRatioStride
         withUnsafeTemporaryAllocation(of: PathElement.self, capacity: shapWorkspaceSize) { workspace in
-          ratios.withUnsafeBufferPointer { ratioBuffer in
-            guard let path = workspace.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
-            nodes.withUnsafeBufferPointer { nodeBuffer in
-                covers.withUnsafeBufferPointer { coverBuffer in
-                  leafValues.withUnsafeBufferPointer { leafBuffer in
-                    guard let nodes = nodeBuffer.baseAddress, let covers = coverBuffer.baseAddress,
-                        let leaves = leafBuffer.baseAddress
-                    else { return }
-                    let walker = Walker(
-                        nodes: nodes, leafValues: leaves, covers: covers, categories: categories,
-                        weights: Weights(ratio: ratio, stride: stride))
-                    for r in 0..<count {
-                        let row = rows + r * featureCount
-                        let phiRow = out + r * perRow
-                        for t in 0..<treeCount {
-                            let phi = phiRow + Int(groups[t]) * width
-                            let root = Int(roots[t])
-                            if nodes[root].isLeaf { continue }  // a single leaf only moves the bias
-                            walker.recurse(
-                                node: root, row: row, phi: phi, parentPath: path, path: path, length: 0,
-                                zeroFraction: 1, oneFraction: 1, feature: -1)
+            guard let path = workspace.baseAddress else { return }
+            covers.withUnsafeBufferPointer { coverBuffer in
+                shapRatios.withUnsafeBufferPointer { ratioBuffer in
+                    withPointers { p in
+                        guard let covers = coverBuffer.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
+                        let walker = Walker(
+                            nodes: p.nodes, leafValues: p.leaves, covers: covers, categories: categories,
+                            weights: Weights(ratio: ratio, stride: stride))
+                        for r in 0..<count {
+                            let row = rows + r * featureCount
+                            let phiRow = out + r * perRow
+                            for t in 0..<p.treeCount {
+                                let root = Int(p.roots[t])
+                                if p.nodes[root].isLeaf { continue }  // a single leaf only moves the bias
+                                walker.recurse(
+                                    node: root, row: row, phi: phiRow + Int(p.groups[t]) * width, parentPath: path,
+                                    path: path, length: 0, zeroFraction: 1, oneFraction: 1, feature: -1)
+                            }
+                            for g in 0..<groupCount { phiRow[g * width + featureCount] = shapBias[g] }
                         }
-                        for g in 0..<groupCount { phiRow[g * width + featureCount] = bias[g] }
                     }
-                  }
                 }
             }
-          }
         }
     }
 

@@ -22,6 +22,10 @@ struct Forest<Rule: SplitRule>: Sendable {
     var treeDepths: [Int32] = []
     /// Whether each tree has a categorical split (the others take a faster, numeric-only step).
     var treeHasCategorical: [Bool] = []
+    /// TreeSHAP bias of each group: the base margin plus the expected values of the group's trees.
+    var shapBias: [Double] = []
+    /// `shapRatios[a * shapRatioStride + b] = a / b`: the integer ratios of TreeSHAP's weight updates.
+    var shapRatios: [Double] = []
     var categories = CategorySets()
     /// Depth of the deepest leaf (a single-leaf tree has depth 0).
     var maxDepth = 0
@@ -72,6 +76,25 @@ struct ForestBuilder<Rule: SplitRule> {
     init(featureCount: Int, groupCount: Int, baseMargins: [Rule.Scalar], limits: ForestLimits = ForestLimits()) {
         forest = Forest(featureCount: featureCount, groupCount: groupCount, baseMargins: baseMargins)
         self.limits = limits
+    }
+
+    /// The finished forest.
+    ///
+    /// - Throws: when the model has no trees: it could only ever predict its base score, which is
+    ///   almost certainly a mistake in the file.
+    func build() throws(ModelError) -> Forest<Rule> {
+        guard forest.treeCount > 0 else {
+            throw ModelError(.invalid, "The model has no trees; it would only ever predict its base score.")
+        }
+        var forest = self.forest
+        forest.shapBias = forest.baseMargins.map(Double.init)
+        for t in 0..<forest.treeCount { forest.shapBias[Int(forest.groups[t])] += forest.treeMeans[t] }
+        let stride = forest.shapRatioStride
+        forest.shapRatios = [Double](repeating: 0, count: stride * stride)
+        for a in 0..<stride {
+            for b in 1..<stride { forest.shapRatios[a * stride + b] = Double(a) / Double(b) }
+        }
+        return forest
     }
 
     /// Validates `raw` and appends it. `name` is how errors refer to the tree (for example `trees[12]`).

@@ -55,7 +55,7 @@ enum LightGBMJSONLoader {
         }
         return Ensemble(
             library: .lightgbm, libraryVersion: try root["version"]?.string(), features: features, objective: objective,
-            kernel: .lightgbm(builder.forest))
+            kernel: .lightgbm(try builder.build()))
     }
 
     /// Numbers the nested nodes in visiting order into `raw` (the builder checks the shape).

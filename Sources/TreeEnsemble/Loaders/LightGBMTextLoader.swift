@@ -99,7 +99,7 @@ enum LightGBMTextLoader {
         }
         return Ensemble(
             library: .lightgbm, libraryVersion: header["version"], features: features, objective: objective,
-            kernel: .lightgbm(builder.forest))
+            kernel: .lightgbm(try builder.build()))
     }
 
     private static func rawTree(_ fields: [String: Substring], name: String) throws(ModelError) -> RawTree<Double> {

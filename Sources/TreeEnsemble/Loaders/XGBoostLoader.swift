@@ -123,7 +123,7 @@ enum XGBoostLoader {
         let objective = Objective(name: objectiveName, link: link)
         return Ensemble(
             library: .xgboost, libraryVersion: version, features: features, objective: objective,
-            kernel: .xgboost(builder.forest))
+            kernel: .xgboost(try builder.build()))
     }
 
     /// `base_score` as xgboost writes it (`"5E-1"`, `"[3.8365802E-1]"`, `"[-7.5E-2,1.4E-1,…]"`) turned into

@@ -39,7 +39,7 @@ extension Forest {
         let roots: UnsafePointer<Int32>
         let depths: UnsafePointer<Int32>
         let groups: UnsafePointer<Int32>
-        let hasCategorical: UnsafePointer<Bool>
+        let needsGeneralStep: UnsafePointer<Bool>
         let treeCount: Int
     }
 
@@ -51,11 +51,11 @@ extension Forest {
                 roots.withUnsafeBufferPointer { roots in
                     treeDepths.withUnsafeBufferPointer { depths in
                         groups.withUnsafeBufferPointer { groups in
-                            treeHasCategorical.withUnsafeBufferPointer { hasCategorical in
+                            treeNeedsGeneralStep.withUnsafeBufferPointer { general in
                                 guard let n = nodes.baseAddress, let l = leaves.baseAddress, let r = roots.baseAddress,
-                                    let d = depths.baseAddress, let g = groups.baseAddress, let c = hasCategorical.baseAddress
+                                    let d = depths.baseAddress, let g = groups.baseAddress, let c = general.baseAddress
                                 else { return }
-                                body(Pointers(nodes: n, leaves: l, roots: r, depths: d, groups: g, hasCategorical: c,
+                                body(Pointers(nodes: n, leaves: l, roots: r, depths: d, groups: g, needsGeneralStep: c,
                                               treeCount: roots.count))
                             }
                         }
@@ -88,8 +88,8 @@ extension Forest {
         let groupCount = self.groupCount
         let lanes = Self.treeLanes
         let categories = self.categories
-        withScratch(inputs: featureCount, accumulators: groupCount, lanes: lanes) { input, acc, index in
-            for f in 0..<featureCount { input[f] = Rule.input(row[f]) }
+        withScratch(inputs: inputWidth, accumulators: groupCount, lanes: lanes) { input, acc, index in
+            Rule.convert(row, featureCount: featureCount, into: input)
             for g in 0..<groupCount { acc[g] = baseMargins[g] }
             withPointers { p in
                 var first = 0
@@ -124,25 +124,27 @@ extension Forest {
         let featureCount = self.featureCount
         let categories = self.categories
         let block = Self.blockSize
-        withScratch(inputs: block * featureCount, accumulators: block * groupCount, lanes: block) { input, acc, index in
+        let width = inputWidth
+        withScratch(inputs: block * width, accumulators: block * groupCount, lanes: block) { input, acc, index in
             withPointers { p in
                 var start = 0
                 while start < count {
                     let m = Swift.min(block, count - start)
-                    let source = rows + start * featureCount
-                    for k in 0..<(m * featureCount) { input[k] = Rule.input(source[k]) }
+                    for r in 0..<m {
+                        Rule.convert(rows + (start + r) * featureCount, featureCount: featureCount, into: input + r * width)
+                    }
                     for r in 0..<m {
                         for g in 0..<groupCount { acc[r * groupCount + g] = baseMargins[g] }
                     }
                     for t in 0..<p.treeCount {
                         let root = Int(p.roots[t])
                         for r in 0..<m { index[r] = root }
-                        if p.hasCategorical[t] {
+                        if p.needsGeneralStep[t] {
                             for _ in 0..<p.depths[t] {
                                 var row = UnsafePointer(input)
                                 for r in 0..<m {
                                     index[r] = Self.step(p.nodes, index[r], row, categories)
-                                    row += featureCount
+                                    row += width
                                 }
                             }
                         } else {
@@ -150,7 +152,7 @@ extension Forest {
                                 var row = UnsafePointer(input)
                                 for r in 0..<m {
                                     index[r] = Self.numericStep(p.nodes, index[r], row)
-                                    row += featureCount
+                                    row += width
                                 }
                             }
                         }

@@ -25,35 +25,38 @@ extension Forest {
     /// (featureCount + 1)` values: for each row, for each group, the features then the bias. `out` is
     /// overwritten.
     func contributions(rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
-        let width = featureCount + 1
-        let perRow = groupCount * width
+        let columns = featureCount + 1
+        let perRow = groupCount * columns
         out.update(repeating: 0, count: count * perRow)
         let categories = self.categories
         let stride = shapRatioStride
+        let width = inputWidth
         withUnsafeTemporaryAllocation(of: PathElement.self, capacity: shapWorkspaceSize) { workspace in
-            guard let path = workspace.baseAddress else { return }
+          withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: width) { inputBuffer in
+            guard let path = workspace.baseAddress, let input = inputBuffer.baseAddress else { return }
             covers.withUnsafeBufferPointer { coverBuffer in
                 shapRatios.withUnsafeBufferPointer { ratioBuffer in
                     withPointers { p in
                         guard let covers = coverBuffer.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
                         let walker = Walker(
                             nodes: p.nodes, leafValues: p.leaves, covers: covers, categories: categories,
-                            weights: Weights(ratio: ratio, stride: stride))
+                            weights: Weights(ratio: ratio, stride: stride), featureCount: featureCount)
                         for r in 0..<count {
-                            let row = rows + r * featureCount
+                            Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
                             let phiRow = out + r * perRow
                             for t in 0..<p.treeCount {
                                 let root = Int(p.roots[t])
                                 if p.nodes[root].isLeaf { continue }  // a single leaf only moves the bias
                                 walker.recurse(
-                                    node: root, row: row, phi: phiRow + Int(p.groups[t]) * width, parentPath: path,
+                                    node: root, row: input, phi: phiRow + Int(p.groups[t]) * columns, parentPath: path,
                                     path: path, length: 0, zeroFraction: 1, oneFraction: 1, feature: -1)
                             }
-                            for g in 0..<groupCount { phiRow[g * width + featureCount] = shapBias[g] }
+                            for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
                         }
                     }
                 }
             }
+          }
         }
     }
 
@@ -64,12 +67,13 @@ extension Forest {
         let covers: UnsafePointer<Double>
         let categories: CategorySets
         let weights: Weights
+        let featureCount: Int
 
         /// Visits `node`, arriving with the parent's path (`length` elements at `parentPath`), extended
         /// by the split that led here (`feature`, with the given zero and one fractions). `path` is
         /// where this level's segment starts.
         func recurse(
-            node index: Int, row: UnsafePointer<Double>, phi: UnsafeMutablePointer<Double>,
+            node index: Int, row: UnsafePointer<Rule.Input>, phi: UnsafeMutablePointer<Double>,
             parentPath: UnsafeMutablePointer<PathElement>, path: UnsafeMutablePointer<PathElement>, length: Int,
             zeroFraction: Double, oneFraction: Double, feature: Int32
         ) {
@@ -90,8 +94,8 @@ extension Forest {
                 return
             }
 
-            let splitFeature = node.feature
-            let hot = Rule.child(node, Rule.input(row[splitFeature]), categories)
+            let splitFeature = Rule.feature(ofColumn: node.feature, featureCount: featureCount)
+            let hot = Rule.child(node, row[node.feature], categories)
             let left = Int(node.left)
             let cold = hot == left ? left + 1 : left
             let cover = covers[index]

@@ -20,8 +20,10 @@ struct Forest<Rule: SplitRule>: Sendable {
     var treeMeans: [Double] = []
     /// Depth of each tree's deepest leaf: the number of steps a lock-step walk takes.
     var treeDepths: [Int32] = []
-    /// Whether each tree has a categorical split (the others take a faster, numeric-only step).
-    var treeHasCategorical: [Bool] = []
+    /// Whether each tree has a categorical or general split (the others take a faster, numeric-only step).
+    var treeNeedsGeneralStep: [Bool] = []
+    /// Input columns per converted row (see ``SplitRule/inputWidth(featureCount:)``).
+    var inputWidth: Int { Rule.inputWidth(featureCount: featureCount) }
     /// TreeSHAP bias of each group: the base margin plus the expected values of the group's trees.
     var shapBias: [Double] = []
     /// `shapRatios[a * shapRatioStride + b] = a / b`: the integer ratios of TreeSHAP's weight updates.
@@ -130,6 +132,8 @@ struct ForestBuilder<Rule: SplitRule> {
         newIndex[0] = 0
         var head = 0
         var treeDepth = 0
+        // How each numeric split is stored (see SplitRule.encodeNumeric), by old node index.
+        var encoding: [Int: (value: Rule.Scalar, column: Int, swapped: Bool, general: Bool)] = [:]
         while head < order.count {
             let old = order[head]
             let depth = depthOf[head]
@@ -161,11 +165,20 @@ struct ForestBuilder<Rule: SplitRule> {
             guard raw.cover[old].isFinite, raw.cover[old] >= 0 else {
                 throw bad("has an invalid cover \(raw.cover[old]) at node \(old)")
             }
-            newIndex[l] = Int32(order.count)
-            order.append(l)
+            var first = l
+            var second = r
+            if raw.categorySets[old] == nil {
+                let code = Rule.encodeNumeric(
+                    threshold: raw.value[old], feature: f, defaultLeft: raw.flags[old] & Node<Rule.Scalar>.defaultLeftBit != 0,
+                    featureCount: forest.featureCount)
+                encoding[old] = code
+                if code.swapped { swap(&first, &second) }
+            }
+            newIndex[first] = Int32(order.count)
+            order.append(first)
             depthOf.append(depth + 1)
-            newIndex[r] = Int32(order.count)
-            order.append(r)
+            newIndex[second] = Int32(order.count)
+            order.append(second)
             depthOf.append(depth + 1)
         }
 
@@ -173,7 +186,7 @@ struct ForestBuilder<Rule: SplitRule> {
         nodes.reserveCapacity(order.count)
         var leafValues = [Rule.Scalar]()
         leafValues.reserveCapacity(order.count)
-        var hasCategorical = false
+        var needsGeneralStep = false
         var covers = [Double]()
         covers.reserveCapacity(order.count)
         for old in order {
@@ -184,19 +197,26 @@ struct ForestBuilder<Rule: SplitRule> {
                 continue
             }
             leafValues.append(0)
-            let leftChild = Int32(base) + newIndex[raw.left[old]]
-            guard newIndex[raw.right[old]] == newIndex[raw.left[old]] + 1 else {
+            let firstChild = min(newIndex[raw.left[old]], newIndex[raw.right[old]])
+            guard max(newIndex[raw.left[old]], newIndex[raw.right[old]]) == firstChild + 1 else {
                 throw bad("could not be laid out (internal error)")
             }
-            var info = UInt32(raw.feature[old]) | (raw.flags[old] & ~(Node<Rule.Scalar>.featureMask | Node<Rule.Scalar>.leafBit))
+            let leftChild = Int32(base) + firstChild
+            let flags = raw.flags[old] & ~(Node<Rule.Scalar>.featureMask | Node<Rule.Scalar>.leafBit | Node<Rule.Scalar>.generalBit)
+            var info = UInt32(raw.feature[old]) | flags
             var value = raw.value[old]
+            if let code = encoding[old] {
+                info = UInt32(code.column) | flags | (code.general ? Node<Rule.Scalar>.generalBit : 0)
+                value = code.value
+                if code.general { needsGeneralStep = true }
+            }
             if let codes = raw.categorySets[old] {
                 guard codes.allSatisfy({ $0 >= 0 && $0 < limits.maxCategoryCode }) else {
                     throw bad("has a category code outside 0..<\(limits.maxCategoryCode) at node \(old)")
                 }
                 info |= Node<Rule.Scalar>.categoricalBit
                 value = Rule.Scalar(forest.categories.add(codes))
-                hasCategorical = true
+                needsGeneralStep = true
             }
             nodes.append(Node(value: value, info: info, left: leftChild))
         }
@@ -218,7 +238,7 @@ struct ForestBuilder<Rule: SplitRule> {
         forest.groups.append(Int32(raw.group))
         forest.nodes.append(contentsOf: nodes)
         forest.leafValues.append(contentsOf: leafValues)
-        forest.treeHasCategorical.append(hasCategorical)
+        forest.treeNeedsGeneralStep.append(needsGeneralStep)
         forest.covers.append(contentsOf: covers)
         forest.treeMeans.append(means[0])
         forest.treeDepths.append(Int32(treeDepth))

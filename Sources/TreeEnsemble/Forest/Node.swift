@@ -15,8 +15,12 @@ struct Node<Scalar: BinaryFloatingPoint & Sendable>: Sendable {
     static var zeroMissingBit: UInt32 { 1 << 28 }
     /// LightGBM `missing_type = NaN`: NaN takes the default direction.
     static var nanMissingBit: UInt32 { 1 << 27 }
-    static var featureMask: UInt32 { (1 << 27) - 1 }
-    static var maxFeatures: Int { Int(featureMask) }
+    /// A numeric split the rule's fast encoding cannot express; it takes the general step.
+    static var generalBit: UInt32 { 1 << 26 }
+    /// The input column the node reads (a feature index, or a rule-specific derived column).
+    static var featureMask: UInt32 { (1 << 26) - 1 }
+    /// At most this many features, so that a rule may read two input columns per feature.
+    static var maxFeatures: Int { Int(featureMask) / 2 }
 
     @inline(__always) var isLeaf: Bool { info & Self.leafBit != 0 }
     @inline(__always) var isCategorical: Bool { info & Self.categoricalBit != 0 }

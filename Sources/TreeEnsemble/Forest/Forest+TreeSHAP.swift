@@ -85,9 +85,20 @@ extension Forest {
             if node.isLeaf {
                 let value = Double(leafValues[index])
                 if length > 1 {
+                    // For an element the row does not follow (one fraction 0), the unwound sum is
+                    // Σ_j w_j·(l+1)/(l−j) divided by its zero fraction: the sum is the same for all of
+                    // them, so it is computed once per leaf instead of once per element.
+                    let last = length - 1
+                    var coldSum = 0.0
+                    for j in 0..<last { coldSum += path[j].weight * weights.r(last + 1, last - j) }
                     for i in 1..<length {
-                        let w = weights.unwoundSum(path, length: length, index: i)
                         let element = path[i]
+                        let w: Double
+                        if element.oneFraction != 0 {
+                            w = weights.unwoundSum(path, length: length, index: i)
+                        } else {
+                            w = element.zeroFraction != 0 ? coldSum / element.zeroFraction : 0
+                        }
                         phi[Int(element.feature)] += w * (element.oneFraction - element.zeroFraction) * value
                     }
                 }

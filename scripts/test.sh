@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# Formatting is part of the build: the toolchain's swift-format with the checked-in .swift-format.
+swift format lint --strict -r Sources Tests Benchmarks/TreeEnsembleBenchmarks Package.swift Benchmarks/Package.swift
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift build --build-tests 2>&1 | tee "$log"

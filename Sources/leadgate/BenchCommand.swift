@@ -77,19 +77,20 @@ struct BenchCommand: ParsableCommand {
         if contribs {
             let shapRows = matrix
             let contribSeconds = try median(`repeat`) { sink += try ensemble.contributions(shapRows, threads: threads)[0] }
-            let singleContribSeconds = try median(`repeat`) {
-                var out = [Double](repeating: 0, count: ensemble.contributionCount)
-                let count = min(shapRows.rowCount, 2_000)
-                shapRows.values.withUnsafeBufferPointer { values in
-                    out.withUnsafeMutableBufferPointer { o in
-                        for r in 0..<count {
-                            let row = UnsafeBufferPointer(rebasing: values[(r * shapRows.columnCount)..<((r + 1) * shapRows.columnCount)])
-                            ensemble.contributions(row: row, into: o)
-                            sink += o[0]
+            let singleContribSeconds =
+                try median(`repeat`) {
+                    var out = [Double](repeating: 0, count: ensemble.contributionCount)
+                    let count = min(shapRows.rowCount, 2_000)
+                    shapRows.values.withUnsafeBufferPointer { values in
+                        out.withUnsafeMutableBufferPointer { o in
+                            for r in 0..<count {
+                                let row = UnsafeBufferPointer(rebasing: values[(r * shapRows.columnCount)..<((r + 1) * shapRows.columnCount)])
+                                ensemble.contributions(row: row, into: o)
+                                sink += o[0]
+                            }
                         }
                     }
-                }
-            } / Double(min(shapRows.rowCount, 2_000))
+                } / Double(min(shapRows.rowCount, 2_000))
             result += [
                 ("contribs_rows_per_s", Double(shapRows.rowCount) / contribSeconds),
                 ("contribs_ns_per_row", contribSeconds * 1e9 / Double(shapRows.rowCount)),
@@ -102,7 +103,9 @@ struct BenchCommand: ParsableCommand {
             let body = result.map { "\"\($0.0)\": \(Self.number($0.1))" }.joined(separator: ", ")
             print("{\"model\": \(Self.quoted(model)), \"library\": \"\(ensemble.library.rawValue)\", \(body)}")
         } else {
-            print("model \(model): \(ensemble.library.rawValue), \(ensemble.treeCount) trees, depth ≤ \(ensemble.maxDepth), \(ensemble.featureCount) features")
+            print(
+                "model \(model): \(ensemble.library.rawValue), \(ensemble.treeCount) trees, depth ≤ \(ensemble.maxDepth), \(ensemble.featureCount) features"
+            )
             for (name, value) in result {
                 print(name.padding(toLength: 24, withPad: " ", startingAt: 0) + Self.number(value))
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TreeEnsemble
 
 /// Models that must be refused, each with a reason a user can act on.
@@ -43,9 +44,10 @@ import Testing
     }
 
     static func tree(with changes: [String: Any]) -> [String: Any] {
-        var tree = (xgboostModel()["learner"] as? [String: Any]).flatMap {
-            (($0["gradient_booster"] as? [String: Any])?["model"] as? [String: Any])?["trees"] as? [[String: Any]]
-        }?.first ?? [:]
+        var tree =
+            (xgboostModel()["learner"] as? [String: Any]).flatMap {
+                (($0["gradient_booster"] as? [String: Any])?["model"] as? [String: Any])?["trees"] as? [[String: Any]]
+            }?.first ?? [:]
         for (key, value) in changes { tree[key] = value }
         return tree
     }
@@ -75,7 +77,8 @@ import Testing
     }
 
     @Test func rejectsVectorLeaves() throws {
-        expectError(try TestData.bytes(TestData.fixtures.appendingPathComponent("reject/vector-leaf.json")), .unsupported, mentioning: "vector leaves")
+        expectError(
+            try TestData.bytes(TestData.fixtures.appendingPathComponent("reject/vector-leaf.json")), .unsupported, mentioning: "vector leaves")
     }
 
     @Test func rejectsLinearLightGBMTrees() throws {
@@ -109,8 +112,10 @@ import Testing
         (#"{"sum_hessian": [1.0, 2.0]}"#, "covers"),
         (#"{"tree_param": {"num_nodes": "100000000", "size_leaf_vector": "1"}}"#, "num_nodes"),
         (#"{"default_left": [1, 0]}"#, "different lengths"),
-        (#"{"split_type": [1, 0, 0], "categories_nodes": [0], "categories_segments": [0], "categories_sizes": [5], "categories": [1]}"#,
-         "outside its arrays"),
+        (
+            #"{"split_type": [1, 0, 0], "categories_nodes": [0], "categories_segments": [0], "categories_sizes": [5], "categories": [1]}"#,
+            "outside its arrays"
+        ),
     ])
     func rejectsBrokenTrees(_ changeJSON: String, _ mention: String) throws {
         let change = try #require(try JSONSerialization.jsonObject(with: Data(changeJSON.utf8)) as? [String: Any])

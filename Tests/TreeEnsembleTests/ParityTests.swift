@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TreeEnsemble
 
 /// Outputs of the native evaluator against the outputs of the real xgboost and LightGBM.
@@ -97,7 +98,9 @@ import Testing
         #expect(failures == 0, "\(failures) values out of tolerance")
     }
 
-    @Test("xgboost margins are bit-exact (float32 accumulation)", arguments: goldenCases.filter { $0.modelFile == "model.json" && !$0.name.hasPrefix("lightgbm") && !$0.name.contains("vector") })
+    @Test(
+        "xgboost margins are bit-exact (float32 accumulation)",
+        arguments: goldenCases.filter { $0.modelFile == "model.json" && !$0.name.hasPrefix("lightgbm") && !$0.name.contains("vector") })
     func bitExactMargins(_ parityCase: ParityCase) throws {
         let model = try Ensemble(contentsOfFile: parityCase.directory.appendingPathComponent(parityCase.modelFile).path)
         let matrix = try FeatureMatrix(csv: TestData.table(parityCase.directory.appendingPathComponent(parityCase.inputs)), for: model)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TreeEnsemble
 
 /// A small deterministic generator (SplitMix64), so property tests are reproducible.
@@ -17,8 +18,10 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// Invariants that hold for any input: TreeSHAP adds up, every path agrees with every other.
 @Suite struct PropertyTests {
-    static let models = ["xgb-binary", "xgb-multiclass", "xgb-categorical", "xgb-regression", "xgb-dart", "lgb-binary",
-                         "lgb-multiclass", "lgb-categorical", "lgb-zero-missing"]
+    static let models = [
+        "xgb-binary", "xgb-multiclass", "xgb-categorical", "xgb-regression", "xgb-dart", "lgb-binary",
+        "lgb-multiclass", "lgb-categorical", "lgb-zero-missing",
+    ]
 
     static func load(_ name: String) throws -> (Ensemble, FeatureMatrix) {
         let dir = TestData.fixtures.appendingPathComponent(name)

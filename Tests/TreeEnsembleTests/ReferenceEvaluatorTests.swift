@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TreeEnsemble
 
 /// Random xgboost trees, with edge-case thresholds and inputs, evaluated by the engine and by a

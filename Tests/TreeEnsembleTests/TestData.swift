@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TreeEnsemble
 
 /// Where the test data lives: the committed fixtures, and the shared golden cases beside the checkout.

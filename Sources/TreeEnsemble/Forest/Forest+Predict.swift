@@ -55,8 +55,10 @@ extension Forest {
                                 guard let n = nodes.baseAddress, let l = leaves.baseAddress, let r = roots.baseAddress,
                                     let d = depths.baseAddress, let g = groups.baseAddress, let c = general.baseAddress
                                 else { return }
-                                body(Pointers(nodes: n, leaves: l, roots: r, depths: d, groups: g, needsGeneralStep: c,
-                                              treeCount: roots.count))
+                                body(
+                                    Pointers(
+                                        nodes: n, leaves: l, roots: r, depths: d, groups: g, needsGeneralStep: c,
+                                        treeCount: roots.count))
                             }
                         }
                     }

@@ -32,31 +32,31 @@ extension Forest {
         let stride = shapRatioStride
         let width = inputWidth
         withUnsafeTemporaryAllocation(of: PathElement.self, capacity: shapWorkspaceSize) { workspace in
-          withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: width) { inputBuffer in
-            guard let path = workspace.baseAddress, let input = inputBuffer.baseAddress else { return }
-            covers.withUnsafeBufferPointer { coverBuffer in
-                shapRatios.withUnsafeBufferPointer { ratioBuffer in
-                    withPointers { p in
-                        guard let covers = coverBuffer.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
-                        let walker = Walker(
-                            nodes: p.nodes, leafValues: p.leaves, covers: covers, categories: categories,
-                            weights: Weights(ratio: ratio, stride: stride), featureCount: featureCount)
-                        for r in 0..<count {
-                            Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
-                            let phiRow = out + r * perRow
-                            for t in 0..<p.treeCount {
-                                let root = Int(p.roots[t])
-                                if p.nodes[root].isLeaf { continue }  // a single leaf only moves the bias
-                                walker.recurse(
-                                    node: root, row: input, phi: phiRow + Int(p.groups[t]) * columns, parentPath: path,
-                                    path: path, length: 0, zeroFraction: 1, oneFraction: 1, feature: -1)
+            withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: width) { inputBuffer in
+                guard let path = workspace.baseAddress, let input = inputBuffer.baseAddress else { return }
+                covers.withUnsafeBufferPointer { coverBuffer in
+                    shapRatios.withUnsafeBufferPointer { ratioBuffer in
+                        withPointers { p in
+                            guard let covers = coverBuffer.baseAddress, let ratio = ratioBuffer.baseAddress else { return }
+                            let walker = Walker(
+                                nodes: p.nodes, leafValues: p.leaves, covers: covers, categories: categories,
+                                weights: Weights(ratio: ratio, stride: stride), featureCount: featureCount)
+                            for r in 0..<count {
+                                Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
+                                let phiRow = out + r * perRow
+                                for t in 0..<p.treeCount {
+                                    let root = Int(p.roots[t])
+                                    if p.nodes[root].isLeaf { continue }  // a single leaf only moves the bias
+                                    walker.recurse(
+                                        node: root, row: input, phi: phiRow + Int(p.groups[t]) * columns, parentPath: path,
+                                        path: path, length: 0, zeroFraction: 1, oneFraction: 1, feature: -1)
+                                }
+                                for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
                             }
-                            for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
                         }
                     }
                 }
             }
-          }
         }
     }
 

@@ -113,8 +113,10 @@ struct ForestBuilder<Rule: SplitRule> {
         guard forest.roots.count < limits.maxTrees else {
             throw ModelError(.tooLarge, "The model has more than \(limits.maxTrees) trees.")
         }
-        for (label, count) in [("right children", raw.right.count), ("split features", raw.feature.count),
-                               ("values", raw.value.count), ("flags", raw.flags.count), ("covers", raw.cover.count)]
+        for (label, count) in [
+            ("right children", raw.right.count), ("split features", raw.feature.count),
+            ("values", raw.value.count), ("flags", raw.flags.count), ("covers", raw.cover.count),
+        ]
         where count != n {
             throw bad("has \(n) left children but \(count) \(label); every per-node array must have one entry per node")
         }

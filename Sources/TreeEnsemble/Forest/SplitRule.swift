@@ -145,7 +145,8 @@ enum LightGBMSplit: SplitRule {
         let isNaN = x.isNaN
         let value = isNaN ? 0 : x
         let info = node.info
-        let takesDefault = (isNaN && info & Node<Double>.nanMissingBit != 0)
+        let takesDefault =
+            (isNaN && info & Node<Double>.nanMissingBit != 0)
             || (value == 0 && info & Node<Double>.zeroMissingBit != 0)
         let goLeft = takesDefault ? node.defaultLeft : value <= node.value
         return Int(node.left) + (goLeft ? 0 : 1)

@@ -241,8 +241,9 @@ struct JSONDocument {
             i += 1
         }
         tokens.append(
-            Token(kind: escaped ? .escapedString : .string, start: Int32(start), length: Int32(i - start),
-                  end: Int32(tokens.count + 1)))
+            Token(
+                kind: escaped ? .escapedString : .string, start: Int32(start), length: Int32(i - start),
+                end: Int32(tokens.count + 1)))
         i += 1  // closing quote
     }
 

@@ -44,7 +44,8 @@ enum XGBoostLoader {
         let classCount = try parameters["num_class"]?.intOrIntString() ?? 0
         let targetCount = try parameters["num_target"]?.intOrIntString() ?? 1
         guard targetCount <= 1 else {
-            throw ModelError(.unsupported, "The model has \(targetCount) targets; multi-target models are not supported (train one model per target).")
+            throw ModelError(
+                .unsupported, "The model has \(targetCount) targets; multi-target models are not supported (train one model per target).")
         }
         guard classCount >= 0, classCount <= 10_000 else { throw parameters.invalid("declares \(classCount) classes") }
         let groupCount = max(classCount, 1)

@@ -155,6 +155,26 @@ import Testing
         expectError(try Self.bytes(Self.xgboostModel(tree: tree)), .tooLarge, mentioning: "deeper")
     }
 
+    @Test func rejectsCategorySetsThatWouldTakeTooMuchMemory() throws {
+        // 20 trees, each splitting on a set holding one code near 2^24: 20 bitsets of 2 MiB.
+        var model = Self.xgboostModel()
+        var learner = model["learner"] as? [String: Any] ?? [:]
+        learner["feature_types"] = ["c", "float"]
+        var booster = learner["gradient_booster"] as? [String: Any] ?? [:]
+        var inner = booster["model"] as? [String: Any] ?? [:]
+        let tree = Self.tree(with: [
+            "split_type": [1, 0, 0], "categories_nodes": [0], "categories_segments": [0], "categories_sizes": [1],
+            "categories": [16_777_000],
+        ])
+        inner["trees"] = Array(repeating: tree, count: 20)
+        inner["tree_info"] = Array(repeating: 0, count: 20)
+        inner["gbtree_model_param"] = ["num_trees": "20"]
+        booster["model"] = inner
+        learner["gradient_booster"] = booster
+        model["learner"] = learner
+        expectError(try Self.bytes(model), .tooLarge, mentioning: "bitset words")
+    }
+
     @Test func everyTruncationIsRejected() throws {
         let bytes = try TestData.bytes(TestData.fixtures.appendingPathComponent("xgb-binary/model.json"))
         for cut in stride(from: 0, to: bytes.count - 1, by: max(1, bytes.count / 300)) {

@@ -68,6 +68,8 @@ struct ForestLimits: Sendable {
     var maxTrees = 1 << 20
     var maxDepth = 512
     var maxCategoryCode = 1 << 24
+    /// Bitset words for all category sets together (32 MiB): large codes make large bitsets.
+    var maxCategoryWords = 1 << 22
 }
 
 /// Checks raw trees and lays them out as a ``Forest``.
@@ -215,6 +217,12 @@ struct ForestBuilder<Rule: SplitRule> {
             if let codes = raw.categorySets[old] {
                 guard codes.allSatisfy({ $0 >= 0 && $0 < limits.maxCategoryCode }) else {
                     throw bad("has a category code outside 0..<\(limits.maxCategoryCode) at node \(old)")
+                }
+                let words = (codes.max() ?? -1) / 64 + 1
+                guard forest.categories.words.count + words <= limits.maxCategoryWords else {
+                    throw ModelError(
+                        .tooLarge,
+                        "The model's category sets need more than \(limits.maxCategoryWords) bitset words (codes up to \(codes.max() ?? 0)).")
                 }
                 info |= Node<Rule.Scalar>.categoricalBit
                 value = Rule.Scalar(forest.categories.add(codes))

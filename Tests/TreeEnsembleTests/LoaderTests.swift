@@ -155,6 +155,16 @@ import Testing
         expectError(try Self.bytes(Self.xgboostModel(tree: tree)), .tooLarge, mentioning: "deeper")
     }
 
+    @Test func rejectsAnAbsurdFeatureCount() throws {
+        var model = Self.xgboostModel()
+        var learner = model["learner"] as? [String: Any] ?? [:]
+        learner["feature_names"] = []
+        learner["feature_types"] = []
+        learner["learner_model_param"] = ["base_score": "[0.5]", "num_class": "0", "num_feature": "30000000", "num_target": "1"]
+        model["learner"] = learner
+        expectError(try Self.bytes(model), .tooLarge, mentioning: "features; the limit")
+    }
+
     @Test func rejectsCategorySetsThatWouldTakeTooMuchMemory() throws {
         // 20 trees, each splitting on a set holding one code near 2^24: 20 bitsets of 2 MiB.
         var model = Self.xgboostModel()

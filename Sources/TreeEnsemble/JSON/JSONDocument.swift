@@ -38,7 +38,7 @@ struct JSONDocument {
         var padded = input
         padded.append(0)
         bytes = padded
-        tokens.reserveCapacity(input.count / 6 + 16)
+        tokens.reserveCapacity(min(input.count / 6, 1 << 20) + 16)
         try parse(count: input.count, limits: limits)
     }
 

@@ -20,12 +20,26 @@ public struct LoadLimits: Sendable {
     public var maxTrees: Int
     /// Most nodes accepted in all trees together.
     public var maxTotalNodes: Int
+    /// Most features accepted (a small file may declare millions; each costs memory per row).
+    public var maxFeatures: Int
 
-    public init(maxFileBytes: Int = 1 << 30, maxDepth: Int = 512, maxTrees: Int = 1 << 20, maxTotalNodes: Int = 1 << 27) {
+    public init(
+        maxFileBytes: Int = 1 << 30, maxDepth: Int = 512, maxTrees: Int = 1 << 20, maxTotalNodes: Int = 1 << 27,
+        maxFeatures: Int = 1 << 20
+    ) {
         self.maxFileBytes = maxFileBytes
         self.maxDepth = maxDepth
         self.maxTrees = maxTrees
         self.maxTotalNodes = maxTotalNodes
+        self.maxFeatures = min(maxFeatures, Node<Float>.maxFeatures)
+    }
+
+    /// Checks a declared feature count against ``maxFeatures``.
+    func checkFeatureCount(_ count: Int) throws(ModelError) {
+        guard count >= 1 else { throw ModelError(.invalid, "The model declares \(count) features; it needs at least 1.") }
+        guard count <= maxFeatures else {
+            throw ModelError(.tooLarge, "The model declares \(count) features; the limit is \(maxFeatures).")
+        }
     }
 
     var forest: ForestLimits {

@@ -11,6 +11,7 @@ enum LightGBMJSONLoader {
             throw root.invalid("has max_feature_idx \(maxFeature)")
         }
         let featureCount = maxFeature + 1
+        try limits.checkFeatureCount(featureCount)
         let classCount = try root["num_class"]?.int() ?? 1
         let perIteration = try root["num_tree_per_iteration"]?.int() ?? classCount
         guard perIteration >= 1, perIteration <= 10_000 else { throw root.invalid("has num_tree_per_iteration \(perIteration)") }

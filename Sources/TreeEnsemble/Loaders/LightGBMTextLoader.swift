@@ -61,6 +61,7 @@ enum LightGBMTextLoader {
             throw ModelError(.invalid, "The header's `max_feature_idx` is missing or not a valid index.")
         }
         let featureCount = maxFeature + 1
+        try limits.checkFeatureCount(featureCount)
         let classCount = header["num_class"].flatMap { Int($0) } ?? 1
         let perIteration = header["num_tree_per_iteration"].flatMap { Int($0) } ?? classCount
         guard perIteration >= 1, perIteration <= 10_000 else {

@@ -38,9 +38,7 @@ enum XGBoostLoader {
 
         let parameters = try learner.required("learner_model_param")
         let featureCount = try parameters.required("num_feature").intOrIntString()
-        guard featureCount > 0, featureCount <= Node<Float>.maxFeatures else {
-            throw parameters.invalid("declares \(featureCount) features; a model needs between 1 and \(Node<Float>.maxFeatures)")
-        }
+        try limits.checkFeatureCount(featureCount)
         let classCount = try parameters["num_class"]?.intOrIntString() ?? 0
         let targetCount = try parameters["num_target"]?.intOrIntString() ?? 1
         guard targetCount <= 1 else {

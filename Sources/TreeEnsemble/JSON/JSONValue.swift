@@ -225,18 +225,21 @@ struct JSONValue {
         return String(decoding: document.bytes[start..<(start + Int(t.length))], as: UTF8.self)
     }
 
+    /// Parses a validated number token with the C library, which rounds correctly. The document's
+    /// bytes end with a NUL, and the tokenizer checked the token's grammar, so the parse stops at the
+    /// token's end.
     private func parseDouble(_ t: JSONDocument.Token) -> Double {
         document.bytes.withUnsafeBufferPointer { buf in
-            // The tokenizer validated the text and the buffer ends with NUL, so strtod stops at the token's end.
-            let p = UnsafeRawPointer(buf.baseAddress! + Int(t.start)).assumingMemoryBound(to: CChar.self)
-            return strtod(p, nil)
+            guard let base = buf.baseAddress else { return .nan }
+            return strtod(UnsafeRawPointer(base + Int(t.start)).assumingMemoryBound(to: CChar.self), nil)
         }
     }
 
+    /// As ``parseDouble(_:)``, rounding straight to float32 (`strtof`), as xgboost reads its thresholds.
     private func parseFloat(_ t: JSONDocument.Token) -> Float {
         document.bytes.withUnsafeBufferPointer { buf in
-            let p = UnsafeRawPointer(buf.baseAddress! + Int(t.start)).assumingMemoryBound(to: CChar.self)
-            return strtof(p, nil)
+            guard let base = buf.baseAddress else { return .nan }
+            return strtof(UnsafeRawPointer(base + Int(t.start)).assumingMemoryBound(to: CChar.self), nil)
         }
     }
 

@@ -245,6 +245,7 @@ import Testing
         #expect(try text.margins(matrix) == json.margins(matrix))
         #expect(try text.contributions(matrix) == json.contributions(matrix))
         #expect(text.features.map(\.kind) == json.features.map(\.kind))
+        #expect(text.features.map(\.categories) == json.features.map(\.categories))
     }
 
     @Test func missingFileIsAnIOError() {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes predictions as CSV with the columns of the golden `expected.csv` files: `row`, then
 /// `margin,prediction` (multiclass: `margin_c<k>…,prob_c<k>…`), then with contributions
 /// `shap_<feature>…,shap_bias` (multiclass: `shap_c<k>_<feature>…,shap_c<k>_bias`).
@@ -73,11 +75,5 @@ public struct PredictionTable: Sendable {
     private static func quoted(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -93,19 +93,6 @@ struct JSONValue {
         return result
     }
 
-    /// The members of an object, in file order.
-    func members() throws(ModelError) -> [(key: String, value: JSONValue)] {
-        guard kind == .object else { throw invalid("must be an object, not \(typeName)") }
-        var result: [(key: String, value: JSONValue)] = []
-        var i = index + 1
-        while i < Int(token.end) {
-            let key = decodeString(document.tokens[i])
-            result.append((key, JSONValue(document: document, index: i + 1, path: path + "." + key)))
-            i = Int(document.tokens[i + 1].end)
-        }
-        return result
-    }
-
     // MARK: Scalars
 
     func string() throws(ModelError) -> String {

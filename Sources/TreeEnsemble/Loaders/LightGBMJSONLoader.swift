@@ -34,15 +34,8 @@ enum LightGBMJSONLoader {
                 }
             }
         }
-        if let pandas = root["pandas_categorical"], pandas.kind == .array {
-            let lists = try pandas.elements()
-            if lists.count == categoricalColumns.count {
-                for (list, column) in zip(lists, categoricalColumns) {
-                    features[column].categories = try list.elements().map { v throws(ModelError) in
-                        v.kind == .number ? try v.numberText() : try v.string()
-                    }
-                }
-            }
+        if let pandas = root["pandas_categorical"] {
+            try LightGBMCategories.apply(pandas, to: &features, columns: categoricalColumns)
         }
 
         var builder = ForestBuilder<LightGBMSplit>(

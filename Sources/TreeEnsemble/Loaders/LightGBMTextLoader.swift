@@ -214,21 +214,24 @@ enum LightGBMTextLoader {
     }
 }
 
-/// `pandas_categorical`: the category lists of the categorical columns, in column order.
+/// `pandas_categorical`: the category lists of the categorical columns, in column order. Both LightGBM
+/// formats store it; both loaders read it here, so a model names its categories the same either way.
 enum LightGBMCategories {
+    /// From the text format's `pandas_categorical:<json>` line.
     static func apply(_ json: String, to features: inout [Feature], columns: [Int]) throws(ModelError) {
         let trimmed = json.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed != "null" else { return }
-        let document = try JSONDocument(bytes: Array(trimmed.utf8))
-        let lists = try JSONValue(root: document).elements()
-        guard lists.count == columns.count else { return }  // cannot be matched to columns safely
-        for (list, column) in zip(lists, columns) {
+        try apply(JSONValue(root: JSONDocument(bytes: Array(trimmed.utf8))), to: &features, columns: columns)
+    }
+
+    /// From a JSON array of category lists (`null` and other non-arrays are ignored).
+    static func apply(_ lists: JSONValue, to features: inout [Feature], columns: [Int]) throws(ModelError) {
+        guard lists.kind == .array else { return }
+        let elements = try lists.elements()
+        guard elements.count == columns.count else { return }  // cannot be matched to columns safely
+        for (list, column) in zip(elements, columns) {
             features[column].categories = try list.elements().map { v throws(ModelError) in
-                if v.kind == .number {
-                    let d = try v.double()
-                    return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : String(d)
-                }
-                return try v.string()
+                v.kind == .number ? Feature.categoryName(try v.double()) : try v.string()
             }
         }
     }

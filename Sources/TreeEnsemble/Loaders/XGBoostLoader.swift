@@ -171,9 +171,7 @@ enum XGBoostLoader {
             if offsets.isEmpty {
                 // Numeric categories: the values themselves name the categories.
                 if let values = entry["values"], values.count > 0 {
-                    result[k] = try values.doubles().map { v in
-                        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : String(v)
-                    }
+                    result[k] = try values.doubles().map(Feature.categoryName)
                 }
                 continue
             }

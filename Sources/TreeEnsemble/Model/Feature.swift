@@ -19,4 +19,10 @@ public struct Feature: Sendable, Equatable {
         self.kind = kind
         self.categories = categories
     }
+
+    /// The name of a numeric category: `3` for 3.0 (as a client would send it), the shortest
+    /// round-trip text otherwise.
+    static func categoryName(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
 }

@@ -15,9 +15,16 @@ let package = Package(
     products: [
         .executable(name: "leadgate", targets: ["leadgate"]),
         .library(name: "TreeEnsemble", targets: ["TreeEnsemble"]),
+        .library(name: "Scoring", targets: ["Scoring"]),
+        .library(name: "Gateway", targets: ["Gateway"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,18 +35,60 @@ let package = Package(
         // No pkgConfig: hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM rejects with a warning;
         // the headers live in the default include path (libhiredis-dev).
         .systemLibrary(name: "CHiredis"),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
+        ),
         .target(name: "TreeEnsemble", swiftSettings: strict),
+        .target(
+            name: "Scoring",
+            dependencies: ["TreeEnsemble", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Scoring",
+                "COpenSSL",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "leadgate",
             dependencies: [
                 "TreeEnsemble",
+                "Gateway",
+                "Scoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "TreeEnsembleTests",
             dependencies: ["TreeEnsemble"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ScoringTests",
+            dependencies: ["Scoring", "TreeEnsemble"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "Scoring", "CCurl",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

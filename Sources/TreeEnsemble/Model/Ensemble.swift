@@ -154,6 +154,20 @@ public struct Ensemble: Sendable {
         }
     }
 
+    /// How much training data backs the leaves this row reaches: the geometric mean over the trees of
+    /// `cover(leaf) / cover(root)`, in (0, 1]. Cover is xgboost's hessian sum or LightGBM's row count,
+    /// the weight behind each leaf value. Models without covers report 1.
+    ///
+    /// - Precondition: `row.count == featureCount`.
+    public func leafSupport(row: UnsafeBufferPointer<Double>) -> Double {
+        precondition(row.count == featureCount, "row has the wrong size")
+        guard let rowBase = row.baseAddress else { return 1 }
+        switch kernel {
+        case .xgboost(let f): return f.leafSupport(row: rowBase)
+        case .lightgbm(let f): return f.leafSupport(row: rowBase)
+        }
+    }
+
     /// TreeSHAP contributions of one row: for each output, one value per feature (log-odds for
     /// classifiers), then the bias. They add up to the row's margin.
     public func contributions(for row: [Double]) throws(ModelError) -> [Double] {

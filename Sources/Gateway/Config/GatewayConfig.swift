@@ -1,0 +1,303 @@
+import Foundation
+public import Scoring
+
+/// Everything `leadgate serve` reads at start: `config/leadgate.yaml`, then `LEADGATE_*` environment
+/// variables, then command-line flags, each overriding the one before. ``load(file:environment:overrides:)``
+/// validates every value and names the key and the fix when one is wrong.
+public struct GatewayConfig: Sendable {
+    public enum AuthMode: String, Sendable, CaseIterable { case none, apiKey = "api_key", jwt }
+    public enum LogFormat: String, Sendable, CaseIterable { case json, text }
+    public enum UnknownFields: String, Sendable, CaseIterable { case warn, reject }
+
+    /// An API key: its SHA-256 (the key itself lives only in an environment variable) and its scopes.
+    public struct APIKey: Sendable {
+        public var name: String
+        public var sha256: [UInt8]
+        public var scopes: Set<Scope>
+    }
+
+    public struct JWT: Sendable {
+        public enum Algorithm: String, Sendable, CaseIterable { case hs256 = "HS256", rs256 = "RS256" }
+        public var algorithm: Algorithm
+        /// The HS256 secret or the RS256 public key (PEM), read from the environment.
+        public var key: [UInt8]
+        public var issuer: String?
+        public var audience: String?
+        public var leewaySeconds: Int
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var maxBodyBytes = 1 << 20
+    public var maxBatchBodyBytes = 32 << 20
+    public var maxBatchLeads = 10_000
+    public var maxNotesChars = 4_000
+    public var maxLeadIDChars = 128
+    public var unknownFields = UnknownFields.warn
+    public var thresholds = ScoreThresholds()
+    public var reasonCount = 4
+    /// Threads for batch scoring (0 = one per core).
+    public var batchThreads = 0
+    public var models = ModelSelection(directory: "config/models")
+    public var authMode = AuthMode.none
+    public var apiKeys: [APIKey] = []
+    public var jwt: JWT?
+    public var liveScoreCapacity = 100_000
+    public var logLevel = "info"
+    public var logFormat = LogFormat.json
+    /// Used by the Redis and LLM issues; validated here so a typo stops the start.
+    public var redisURL: String?
+    public var llmBaseURL: String?
+    public var llmModel: String?
+    public var llmAPIKey: String?
+    public var llmTimeoutMS = 500
+
+    public init() {}
+
+    /// Flags given on the command line (they win over everything).
+    public struct Overrides: Sendable {
+        public var host: String?
+        public var port: Int?
+        public var modelsDirectory: String?
+        public init(host: String? = nil, port: Int? = nil, modelsDirectory: String? = nil) {
+            self.host = host
+            self.port = port
+            self.modelsDirectory = modelsDirectory
+        }
+    }
+
+    /// Reads the file (when given or found), then the environment, then `overrides`.
+    ///
+    /// - Parameters:
+    ///   - file: The YAML file; `nil` reads `LEADGATE_CONFIG`, else `config/leadgate.yaml` when it exists.
+    ///   - environment: Usually `ProcessInfo.processInfo.environment`.
+    /// - Throws: ``ConfigurationError`` naming the key (`server.port`, `LEADGATE_PORT`, `--port`) and the fix.
+    public static func load(
+        file: String?, environment: [String: String], overrides: Overrides = Overrides()
+    ) throws(ConfigurationError) -> GatewayConfig {
+        var config = GatewayConfig()
+        var path = file ?? environment["LEADGATE_CONFIG"]
+        let explicit = path != nil
+        if path == nil, FileManager.default.fileExists(atPath: "config/leadgate.yaml") { path = "config/leadgate.yaml" }
+        var baseDirectory = FileManager.default.currentDirectoryPath
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError(
+                    key: explicit ? (file != nil ? "--config" : "LEADGATE_CONFIG") : path,
+                    "`\(path)` cannot be read. Point it at a readable YAML file (see config/leadgate.yaml).")
+            }
+            baseDirectory = ((path as NSString).deletingLastPathComponent as NSString).standardizingPath
+            if baseDirectory.isEmpty { baseDirectory = "." }
+            try config.apply(yaml: try YAMLNode.parse(text, file: path), environment: environment, baseDirectory: baseDirectory)
+        } else {
+            config.models.directory = "config/models"
+        }
+        try config.apply(environment: environment)
+        if let host = overrides.host { config.host = host }
+        if let port = overrides.port {
+            guard (0...65535).contains(port) else {
+                throw ConfigurationError(key: "--port", "\(port) is not a port. Use 0–65535 (0 = any free port).")
+            }
+            config.port = port
+        }
+        if let dir = overrides.modelsDirectory { config.models.directory = dir }
+        try config.validate()
+        return config
+    }
+
+    private mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
+        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "llm"])
+        if let server = root["server"] {
+            try server.checkKeys(["host", "port"])
+            host = try server["host"]?.string() ?? host
+            port = try server["port"]?.int() ?? port
+        }
+        if let limits = root["limits"] {
+            try limits.checkKeys([
+                "max_body_bytes", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars", "max_lead_id_chars", "unknown_fields",
+            ])
+            maxBodyBytes = try limits["max_body_bytes"]?.int() ?? maxBodyBytes
+            maxBatchBodyBytes = try limits["max_batch_body_bytes"]?.int() ?? maxBatchBodyBytes
+            maxBatchLeads = try limits["max_batch_leads"]?.int() ?? maxBatchLeads
+            maxNotesChars = try limits["max_notes_chars"]?.int() ?? maxNotesChars
+            maxLeadIDChars = try limits["max_lead_id_chars"]?.int() ?? maxLeadIDChars
+            if let node = limits["unknown_fields"] { unknownFields = try Self.choice(node, UnknownFields.self) }
+        }
+        if let scoring = root["scoring"] {
+            try scoring.checkKeys(["hot_above", "cold_below", "reasons", "batch_threads"])
+            thresholds.hotAbove = try scoring["hot_above"]?.int() ?? thresholds.hotAbove
+            thresholds.coldBelow = try scoring["cold_below"]?.int() ?? thresholds.coldBelow
+            reasonCount = try scoring["reasons"]?.int() ?? reasonCount
+            batchThreads = try scoring["batch_threads"]?.int() ?? batchThreads
+        }
+        if let node = root["models"] {
+            try node.checkKeys(["directory", "default", "challenger", "challenger_share", "fallback"])
+            if let dir = try node["directory"]?.string() {
+                models.directory = dir.hasPrefix("/") ? dir : (baseDirectory as NSString).appendingPathComponent(dir)
+            }
+            models.defaultModel = try node["default"]?.string()
+            models.challenger = try node["challenger"]?.string()
+            models.challengerShare = try node["challenger_share"]?.double() ?? 0
+            models.fallback = try node["fallback"]?.string()
+        } else {
+            models.directory = (baseDirectory as NSString).appendingPathComponent("models")
+        }
+        if let auth = root["auth"] {
+            try auth.checkKeys(["mode", "api_keys", "jwt"])
+            if let node = auth["mode"] { authMode = try Self.choice(node, AuthMode.self) }
+            if let keys = auth["api_keys"] {
+                for entry in try keys.elements() {
+                    try entry.checkKeys(["name", "key_env", "scopes"])
+                    let name = try entry.required("name").string()
+                    let variable = try entry.required("key_env").string()
+                    guard let secret = environment[variable], secret.utf8.count >= 16 else {
+                        throw ConfigurationError(
+                            key: "\(entry.path).key_env",
+                            "names `\(variable)`, which is unset or shorter than 16 characters. Export the key in that variable.")
+                    }
+                    apiKeys.append(APIKey(name: name, sha256: Digest.sha256(Array(secret.utf8)), scopes: try Self.scopes(entry.required("scopes"))))
+                }
+            }
+            if let node = auth["jwt"] {
+                try node.checkKeys(["algorithm", "secret_env", "public_key_env", "issuer", "audience", "leeway_seconds"])
+                let algorithm = try Self.choice(node.required("algorithm"), JWT.Algorithm.self)
+                let keyNode = try node.required(algorithm == .hs256 ? "secret_env" : "public_key_env")
+                let variable = try keyNode.string()
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw ConfigurationError(
+                        key: keyNode.path,
+                        "names `\(variable)`, which is unset. Export the \(algorithm == .hs256 ? "HS256 secret" : "RS256 public key (PEM)") in it.")
+                }
+                if algorithm == .hs256, value.utf8.count < 32 {
+                    throw ConfigurationError(key: keyNode.path, "`\(variable)` holds fewer than 32 bytes. Use a secret of at least 32 random bytes.")
+                }
+                jwt = JWT(
+                    algorithm: algorithm, key: Array(value.utf8), issuer: try node["issuer"]?.string(),
+                    audience: try node["audience"]?.string(), leewaySeconds: try node["leeway_seconds"]?.int() ?? 30)
+            }
+        }
+        if let live = root["live_scores"] {
+            try live.checkKeys(["capacity"])
+            liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
+        }
+        if let logging = root["logging"] {
+            try logging.checkKeys(["level", "format"])
+            logLevel = try logging["level"]?.string() ?? logLevel
+            if let node = logging["format"] { logFormat = try Self.choice(node, LogFormat.self) }
+        }
+        if let redis = root["redis"] {
+            try redis.checkKeys(["url"])
+            redisURL = try redis["url"]?.string()
+        }
+        if let llm = root["llm"] {
+            try llm.checkKeys(["base_url", "model", "timeout_ms", "api_key_env"])
+            llmBaseURL = try llm["base_url"]?.string()
+            llmModel = try llm["model"]?.string()
+            llmTimeoutMS = try llm["timeout_ms"]?.int() ?? llmTimeoutMS
+            if let variable = try llm["api_key_env"]?.string() { llmAPIKey = environment[variable] }
+        }
+    }
+
+    private mutating func apply(environment env: [String: String]) throws(ConfigurationError) {
+        func int(_ name: String, _ range: ClosedRange<Int>, _ what: String) throws(ConfigurationError) -> Int? {
+            guard let text = env[name] else { return nil }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw ConfigurationError(key: name, "`\(text)` is not \(what). Set an integer in \(range.lowerBound)–\(range.upperBound).")
+            }
+            return value
+        }
+        if let host = env["LEADGATE_HOST"] { self.host = host }
+        if let port = try int("LEADGATE_PORT", 0...65535, "a port") { self.port = port }
+        if let url = env["LEADGATE_REDIS_URL"] { redisURL = url.isEmpty ? nil : url }
+        if let url = env["LEADGATE_LLM_BASE_URL"] { llmBaseURL = url.isEmpty ? nil : url }
+        if let model = env["LEADGATE_LLM_MODEL"] { llmModel = model.isEmpty ? nil : model }
+        if let key = env["LEADGATE_LLM_API_KEY"] { llmAPIKey = key.isEmpty ? nil : key }
+        if let ms = try int("LEADGATE_LLM_TIMEOUT_MS", 1...60_000, "a timeout in milliseconds") { llmTimeoutMS = ms }
+        if let dir = env["LEADGATE_MODELS_DIR"] { models.directory = dir }
+        if let mode = env["LEADGATE_AUTH_MODE"] {
+            guard let value = AuthMode(rawValue: mode) else {
+                throw ConfigurationError(key: "LEADGATE_AUTH_MODE", "`\(mode)` is not a mode. Use one of: none, api_key, jwt.")
+            }
+            authMode = value
+        }
+        if let level = env["LEADGATE_LOG_LEVEL"] { logLevel = level }
+        if let format = env["LEADGATE_LOG_FORMAT"] {
+            guard let value = LogFormat(rawValue: format) else {
+                throw ConfigurationError(key: "LEADGATE_LOG_FORMAT", "`\(format)` is not a format. Use json or text.")
+            }
+            logFormat = value
+        }
+    }
+
+    private func validate() throws(ConfigurationError) {
+        guard !host.isEmpty else { throw ConfigurationError(key: "server.host", "is empty. Set an address such as 127.0.0.1 or 0.0.0.0.") }
+        guard (0...65535).contains(port) else { throw ConfigurationError(key: "server.port", "\(port) is not a port. Use 0–65535.") }
+        func positive(_ value: Int, _ key: String, max: Int = Int.max) throws(ConfigurationError) {
+            guard value > 0, value <= max else { throw ConfigurationError(key: key, "is \(value). Use a whole number from 1 to \(max).") }
+        }
+        try positive(maxBodyBytes, "limits.max_body_bytes", max: 1 << 30)
+        try positive(maxBatchBodyBytes, "limits.max_batch_body_bytes", max: 1 << 30)
+        try positive(maxBatchLeads, "limits.max_batch_leads", max: 1_000_000)
+        try positive(maxNotesChars, "limits.max_notes_chars", max: 1_000_000)
+        try positive(maxLeadIDChars, "limits.max_lead_id_chars", max: 1024)
+        try positive(liveScoreCapacity, "live_scores.capacity", max: 100_000_000)
+        guard (0...64).contains(reasonCount) else { throw ConfigurationError(key: "scoring.reasons", "is \(reasonCount). Use 0–64.") }
+        guard (0...256).contains(batchThreads) else {
+            throw ConfigurationError(key: "scoring.batch_threads", "is \(batchThreads). Use 0 (one per core) to 256.")
+        }
+        try thresholds.validate(key: "scoring")
+        guard (0...1).contains(models.challengerShare) else {
+            throw ConfigurationError(key: "models.challenger_share", "is \(models.challengerShare). Use a share from 0 to 1 (0.1 = 10% of leads).")
+        }
+        if models.challengerShare > 0, models.challenger == nil {
+            throw ConfigurationError(
+                key: "models.challenger",
+                "is not set, but challenger_share is \(models.challengerShare). Name the challenger model or set the share to 0.")
+        }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw ConfigurationError(
+                key: "logging.level", "`\(logLevel)` is not a level. Use trace, debug, info, notice, warning, error or critical.")
+        }
+        switch authMode {
+        case .none: break
+        case .apiKey:
+            guard !apiKeys.isEmpty else {
+                throw ConfigurationError(key: "auth.api_keys", "is empty, but auth.mode is api_key. Add at least one key (name, key_env, scopes).")
+            }
+        case .jwt:
+            guard jwt != nil else {
+                throw ConfigurationError(key: "auth.jwt", "is missing, but auth.mode is jwt. Add algorithm and secret_env or public_key_env.")
+            }
+        }
+        if let url = redisURL, !(url.hasPrefix("redis://") || url.hasPrefix("unix://")) {
+            throw ConfigurationError(key: "redis.url", "`\(url)` must start with redis:// or unix:// (LEADGATE_REDIS_URL overrides it).")
+        }
+        if let url = llmBaseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ConfigurationError(key: "llm.base_url", "`\(url)` must start with http:// or https:// (LEADGATE_LLM_BASE_URL overrides it).")
+        }
+        guard (1...60_000).contains(llmTimeoutMS) else {
+            throw ConfigurationError(key: "llm.timeout_ms", "is \(llmTimeoutMS). Use 1–60000 milliseconds.")
+        }
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, _: T.Type) throws(ConfigurationError) -> T
+    where T.RawValue == String {
+        let text = try node.string()
+        guard let value = T(rawValue: text) else {
+            throw ConfigurationError(key: node.path, "`\(text)` is not allowed. Use one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return value
+    }
+
+    private static func scopes(_ node: YAMLNode) throws(ConfigurationError) -> Set<Scope> {
+        var result = Set<Scope>()
+        for (i, text) in try node.strings().enumerated() {
+            guard let scope = Scope(rawValue: text) else {
+                throw ConfigurationError(
+                    key: "\(node.path)[\(i)]", "`\(text)` is not a scope. Use: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            result.insert(scope)
+        }
+        return result
+    }
+}

@@ -1,0 +1,75 @@
+public import Hummingbird
+public import Logging
+public import Scoring
+import ServiceLifecycle
+import UnixSignals
+
+/// Builds the gateway: loads the models, wires the routes, and returns a Hummingbird application
+/// whose `runService()` serves until SIGTERM/SIGINT, then stops accepting, finishes the requests in
+/// flight and returns. `leadgate serve` and the tests call the same builder.
+public enum GatewayApplication {
+    /// - Parameters:
+    ///   - config: A validated configuration (``GatewayConfig/load(file:environment:overrides:)``).
+    ///   - logger: The application logger.
+    ///   - onServerRunning: Called with the bound port once the server listens (port 0 binds any free port).
+    /// - Throws: ``ConfigurationError`` when the models or the auth settings cannot be loaded.
+    public static func build(
+        config: GatewayConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws(ConfigurationError) -> some ApplicationProtocol {
+        let registry = try ModelRegistry(selection: config.models, thresholds: config.thresholds, reasonCount: config.reasonCount)
+        let authenticator = try Authenticator(config: config)
+        let metrics = GatewayMetrics()
+        let service = ScoringService(
+            config: config, registry: registry, liveScores: LiveScoreStore(capacity: config.liveScoreCapacity), metrics: metrics)
+        let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
+            let result = registry.reload()
+            switch result {
+            case .success(let snapshot):
+                metrics.reloaded(success: true)
+                logger.notice(
+                    "models reloaded",
+                    metadata: [
+                        "generation": .stringConvertible(snapshot.generation),
+                        "models": .string(snapshot.models.map { "\($0.id)@\($0.version)" }.joined(separator: ",")),
+                        "problems": .string(snapshot.problems.map(\.description).joined(separator: "; ")),
+                    ])
+            case .failure(let error):
+                metrics.reloaded(success: false)
+                logger.error("model reload failed; previous models keep serving", metadata: ["error": .string(error.description)])
+            }
+            return result
+        }
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
+        Routes(config: config, service: service, metrics: metrics, authenticator: authenticator, reload: reload).register(on: router)
+        let snapshot = registry.snapshot
+        for problem in snapshot.problems { logger.warning("model folder not loaded", metadata: ["error": .string(problem.description)]) }
+        logger.info(
+            "models loaded",
+            metadata: [
+                "default": .string("\(snapshot.primary.id)@\(snapshot.primary.version)"),
+                "models": .string(snapshot.models.map { "\($0.id)@\($0.version)" }.joined(separator: ",")),
+                "auth": .string(config.authMode.rawValue),
+            ])
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "LeadGate"),
+            services: [ReloadOnHangup(reload: reload, logger: logger)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
+            logger: logger)
+    }
+}
+
+/// Reloads the models on SIGHUP, until graceful shutdown.
+struct ReloadOnHangup: Service {
+    let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError>
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            logger.notice("SIGHUP: reloading models")
+            _ = reload()
+        }
+    }
+}

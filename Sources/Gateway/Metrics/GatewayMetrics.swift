@@ -1,0 +1,140 @@
+import Foundation
+import Scoring
+import Synchronization
+import TreeEnsemble
+
+/// The gateway's Prometheus metrics, rendered in the text exposition format at `GET /metrics`.
+///
+/// One lock guards small dictionaries keyed by label sets; a request touches it once.
+public final class GatewayMetrics: Sendable {
+    /// Upper bounds (seconds) of the latency histogram buckets.
+    static let buckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    struct RequestKey: Hashable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
+    struct Histogram {
+        var counts = [UInt64](repeating: 0, count: GatewayMetrics.buckets.count)
+        var sum = 0.0
+        var count: UInt64 = 0
+    }
+
+    struct ScoreKey: Hashable {
+        var model: String
+        var version: String
+        var badge: Badge
+    }
+
+    private struct State {
+        var requests: [RequestKey: Histogram] = [:]
+        var scores: [ScoreKey: UInt64] = [:]
+        var invalidLeads: UInt64 = 0
+        var reloads: [String: UInt64] = [:]
+        var inFlight = 0
+    }
+
+    private let state = Mutex(State())
+    private let started = Date()
+
+    public init() {}
+
+    func requestStarted() { state.withLock { $0.inFlight += 1 } }
+
+    func requestFinished(method: String, route: String, status: Int, seconds: Double) {
+        let key = RequestKey(method: method, route: route, status: status)
+        var bucket = Self.buckets.count
+        for (i, bound) in Self.buckets.enumerated() where seconds <= bound {
+            bucket = i
+            break
+        }
+        state.withLock { s in
+            s.inFlight -= 1
+            var h = s.requests[key] ?? Histogram()
+            if bucket < h.counts.count { h.counts[bucket] += 1 }
+            h.sum += seconds
+            h.count += 1
+            s.requests[key] = h
+        }
+    }
+
+    func scored(model: LoadedModel, badges: [Badge]) {
+        guard !badges.isEmpty else { return }
+        state.withLock { s in
+            for badge in badges { s.scores[ScoreKey(model: model.id, version: model.version, badge: badge), default: 0] += 1 }
+        }
+    }
+
+    func invalidLeads(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { $0.invalidLeads += UInt64(count) }
+    }
+
+    func reloaded(success: Bool) {
+        state.withLock { $0.reloads[success ? "success" : "failure", default: 0] += 1 }
+    }
+
+    /// The text exposition format (version 0.0.4).
+    func render(snapshot: ModelRegistry.Snapshot, liveScores: Int) -> String {
+        let s = state.withLock { $0 }
+        var out = ""
+        out.reserveCapacity(8192)
+        out += "# HELP leadgate_http_requests_total HTTP requests by method, route and status.\n"
+        out += "# TYPE leadgate_http_requests_total counter\n"
+        let keys = s.requests.keys.sorted { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
+        for key in keys {
+            out +=
+                "leadgate_http_requests_total{method=\"\(key.method)\",route=\"\(Self.escape(key.route))\",status=\"\(key.status)\"} \(s.requests[key]?.count ?? 0)\n"
+        }
+        out += "# HELP leadgate_http_request_duration_seconds Time from request head to response, by method, route and status.\n"
+        out += "# TYPE leadgate_http_request_duration_seconds histogram\n"
+        for key in keys {
+            guard let h = s.requests[key] else { continue }
+            let labels = "method=\"\(key.method)\",route=\"\(Self.escape(key.route))\",status=\"\(key.status)\""
+            var cumulative: UInt64 = 0
+            for (i, bound) in Self.buckets.enumerated() {
+                cumulative += h.counts[i]
+                out += "leadgate_http_request_duration_seconds_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
+            }
+            out += "leadgate_http_request_duration_seconds_bucket{\(labels),le=\"+Inf\"} \(h.count)\n"
+            out += "leadgate_http_request_duration_seconds_sum{\(labels)} \(h.sum)\n"
+            out += "leadgate_http_request_duration_seconds_count{\(labels)} \(h.count)\n"
+        }
+        out += "# HELP leadgate_http_requests_in_flight Requests being handled now.\n# TYPE leadgate_http_requests_in_flight gauge\n"
+        out += "leadgate_http_requests_in_flight \(max(0, s.inFlight - 1))\n"
+        out += "# HELP leadgate_scores_total Leads scored, by model and final badge.\n# TYPE leadgate_scores_total counter\n"
+        for key in s.scores.keys.sorted(by: { ($0.model, $0.version, $0.badge.rawValue) < ($1.model, $1.version, $1.badge.rawValue) }) {
+            out +=
+                "leadgate_scores_total{model=\"\(Self.escape(key.model))\",version=\"\(Self.escape(key.version))\",badge=\"\(key.badge.rawValue)\"} \(s.scores[key] ?? 0)\n"
+        }
+        out +=
+            "# HELP leadgate_invalid_leads_total Leads refused with field errors (single and batch).\n# TYPE leadgate_invalid_leads_total counter\n"
+        out += "leadgate_invalid_leads_total \(s.invalidLeads)\n"
+        out += "# HELP leadgate_model_reloads_total Model reloads (SIGHUP or admin call) by result.\n# TYPE leadgate_model_reloads_total counter\n"
+        for result in ["success", "failure"] { out += "leadgate_model_reloads_total{result=\"\(result)\"} \(s.reloads[result] ?? 0)\n" }
+        out +=
+            "# HELP leadgate_model_info Loaded models (value 1); role is default, challenger, fallback or available.\n# TYPE leadgate_model_info gauge\n"
+        for model in snapshot.models {
+            let role =
+                model === snapshot.primary
+                ? "default" : model === snapshot.challenger ? "challenger" : model === snapshot.fallback ? "fallback" : "available"
+            let e = model.ensemble
+            out +=
+                "leadgate_model_info{model=\"\(Self.escape(model.id))\",version=\"\(Self.escape(model.version))\",role=\"\(role)\",library=\"\(e.library.rawValue)\",trees=\"\(e.treeCount)\",features=\"\(e.featureCount)\"} 1\n"
+        }
+        out +=
+            "# HELP leadgate_model_degraded 1 when the fallback serves because the default model failed to load.\n# TYPE leadgate_model_degraded gauge\n"
+        out += "leadgate_model_degraded \(snapshot.isDegraded ? 1 : 0)\n"
+        out += "# HELP leadgate_live_scores Leads with a live score in memory.\n# TYPE leadgate_live_scores gauge\n"
+        out += "leadgate_live_scores \(liveScores)\n"
+        out += "# HELP leadgate_uptime_seconds Seconds since the gateway started.\n# TYPE leadgate_uptime_seconds gauge\n"
+        out += "leadgate_uptime_seconds \(Int(Date().timeIntervalSince(started)))\n"
+        return out
+    }
+
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+    }
+}

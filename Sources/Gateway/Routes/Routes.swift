@@ -1,0 +1,233 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Scoring
+import TreeEnsemble
+
+/// The HTTP routes. Handlers stay thin: read and limit the body, decode, call ``ScoringService``.
+struct Routes: Sendable {
+    let config: GatewayConfig
+    let service: ScoringService
+    let metrics: GatewayMetrics
+    let authenticator: Authenticator
+    let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError>
+
+    func register(on router: Router<GatewayContext>) {
+        router.get("/healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
+        router.get("/readyz") { _, _ in readiness() }
+        router.get("/metrics") { _, _ in
+            let text = metrics.render(snapshot: service.registry.snapshot, liveScores: service.liveScores.count)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/openapi.json") { _, _ in Self.json(OpenAPIDocument.json) }
+
+        let write = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .writeLeads))
+        write.post("/v1/leads/score") { request, context in try await scoreOne(request, context: context) }
+        write.post("/v1/leads/batch-score") { request, context in try await scoreBatch(request, context: context) }
+
+        let read = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .readLeads))
+        read.get("/v1/leads/{lead_id}/score") { _, context in try liveScore(context: context) }
+        read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
+
+        let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
+        admin.post("/v1/admin/models/reload") { _, context in try reloadModels(context: context) }
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    // MARK: Bodies
+
+    /// Reads a JSON body of at most `limit` bytes: 415 for another content type, 413 when larger.
+    func readJSON(_ request: Request, limit: Int) async throws -> Data {
+        if let type = request.headers[.contentType]?.lowercased(), !type.hasPrefix("application/json"), !type.contains("+json") {
+            throw Problem(
+                .unsupportedMediaType, slug: "unsupported-media-type", title: "The body must be JSON",
+                detail: "Content-Type is `\(type)`. Send the body as JSON with `Content-Type: application/json`.")
+        }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw Self.tooLarge(limit)
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Data(buffer.readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw Self.tooLarge(limit)
+        }
+    }
+
+    static func tooLarge(_ limit: Int) -> Problem {
+        Problem(
+            .contentTooLarge, slug: "body-too-large", title: "The body is too large",
+            detail: "The body exceeds \(limit) bytes. Send less (batches: split them), or raise the limit in limits.* of the configuration.")
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        guard !data.isEmpty else { throw Problem.malformed("The body is empty. Send a JSON object.") }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let why = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
+            let text = why.hasSuffix(".") ? String(why.dropLast()) : why
+            throw Problem.malformed("The body is not valid JSON: \(text). Check quotes, commas and brackets.")
+        } catch {
+            throw Problem.malformed("The body could not be read as JSON: \(error). Send a JSON object.")
+        }
+    }
+
+    // MARK: Handlers
+
+    func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
+        let data = try await readJSON(request, limit: config.maxBodyBytes)
+        let input = try Self.decode(LeadInput.self, from: data)
+        switch service.scoreOne(input) {
+        case .success(let json): return Self.json(json)
+        case .failure(let problem): throw problem
+        }
+    }
+
+    func scoreBatch(_ request: Request, context: GatewayContext) async throws -> Response {
+        let data = try await readJSON(request, limit: config.maxBatchBodyBytes)
+        let batch = try Self.decode(BatchInput.self, from: data)
+        guard batch.issues.isEmpty else { throw Problem.invalid(batch.issues) }
+        guard !batch.leads.isEmpty else {
+            throw Problem.invalid([FieldIssue(field: "leads", message: "is empty. Send at least one lead.")])
+        }
+        guard batch.leads.count <= config.maxBatchLeads else {
+            throw Problem(
+                .contentTooLarge, slug: "batch-too-large", title: "Too many leads in one batch",
+                detail: "The batch has \(batch.leads.count) leads; the limit is \(config.maxBatchLeads) (limits.max_batch_leads). Split it.",
+                errors: [FieldIssue(field: "leads", message: "has \(batch.leads.count) leads; at most \(config.maxBatchLeads) are allowed.")])
+        }
+        let json = await service.scoreBatch(batch)
+        context.logger.debug("batch scored", metadata: ["leads": .stringConvertible(batch.leads.count)])
+        return Self.json(json)
+    }
+
+    func liveScore(context: GatewayContext) throws -> Response {
+        let id = context.parameters.get("lead_id") ?? ""
+        guard let json = service.liveScores.get(id) else {
+            throw Problem(
+                .notFound, slug: "no-live-score", title: "No score for this lead",
+                detail: "Lead `\(id)` has not been scored by this gateway (or its score was evicted). Score it with POST /v1/leads/score.")
+        }
+        return Self.json(json)
+    }
+
+    func readiness() -> Response {
+        let snapshot = service.registry.snapshot
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("status", "ready")
+        w.field("models", snapshot.models.count)
+        w.field("default_model", "\(snapshot.primary.id)@\(snapshot.primary.version)")
+        w.field("degraded", snapshot.isDegraded)
+        w.endObject()
+        return Self.json(w.text)
+    }
+
+    func reloadModels(context: GatewayContext) throws -> Response {
+        switch reload() {
+        case .success(let snapshot):
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("status", snapshot.problems.isEmpty ? "reloaded" : "reloaded_with_problems")
+            w.field("generation", snapshot.generation)
+            w.key("models")
+            w.beginArray()
+            for model in snapshot.models { w.string("\(model.id)@\(model.version)") }
+            w.endArray()
+            w.key("problems")
+            w.beginArray()
+            for problem in snapshot.problems { w.string(problem.description) }
+            w.endArray()
+            w.endObject()
+            return Self.json(w.text)
+        case .failure(let error):
+            throw Problem(
+                .conflict, slug: "reload-failed", title: "Models not reloaded",
+                detail: "The previous models keep serving. \(error.description)")
+        }
+    }
+
+    /// `GET /v1/models`: every loaded model, its role and its feature schema.
+    func modelsJSON() -> String {
+        let snapshot = service.registry.snapshot
+        var w = JSONWriter(capacity: 8192)
+        w.beginObject()
+        w.key("models")
+        w.beginArray()
+        for model in snapshot.models {
+            let m = model.manifest
+            let e = model.ensemble
+            w.beginObject()
+            w.field("id", m.id)
+            w.field("version", m.version)
+            w.field("description", m.description)
+            var roles: [String] = []
+            if model === snapshot.primary { roles.append("default") }
+            if model === snapshot.challenger { roles.append("challenger") }
+            if model === snapshot.fallback { roles.append("fallback") }
+            w.key("roles")
+            w.beginArray()
+            for role in roles { w.string(role) }
+            w.endArray()
+            if model === snapshot.challenger { w.field("challenger_share", snapshot.challengerShare, digits: 4) }
+            w.field("library", e.library.rawValue)
+            if let version = e.libraryVersion { w.field("library_version", version) }
+            w.field("trees", e.treeCount)
+            w.field("columns", e.featureCount)
+            w.key("thresholds")
+            w.beginObject()
+            w.field("hot_above", model.scorer.thresholds.hotAbove)
+            w.field("cold_below", model.scorer.thresholds.coldBelow)
+            w.endObject()
+            w.field("loaded_at", Timestamp.iso8601(model.loadedAt))
+            w.key("groups")
+            w.beginArray()
+            for group in m.groups {
+                w.beginObject()
+                w.field("id", group.id)
+                w.field("label", group.label)
+                w.endObject()
+            }
+            w.endArray()
+            w.key("fields")
+            w.beginArray()
+            for field in m.fields {
+                w.beginObject()
+                w.field("name", field.name)
+                w.field("type", field.kind.name)
+                w.field("label", field.label)
+                if let group = field.group { w.field("group", group) }
+                w.field("required", field.required)
+                switch field.kind {
+                case .number(let min, let max):
+                    if let min { w.field("min", min) }
+                    if let max { w.field("max", max) }
+                case .boolean: break
+                case .oneHot(let columns, _):
+                    w.key("values")
+                    w.beginArray()
+                    for (value, _) in columns { w.string(value) }
+                    w.endArray()
+                case .categorical:
+                    w.key("values")
+                    w.beginArray()
+                    for value in model.scorer.encoder.categories(of: field, model: e) { w.string(value) }
+                    w.endArray()
+                }
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+}

@@ -50,14 +50,16 @@ public final class ScoringService: Sendable {
                     field: "options.model",
                     message: "`\(error.requested)` is not a loaded model. Use one of: \(error.available.joined(separator: ", ")) (GET /v1/models)."))
         }
-        guard issues.isEmpty, let model else { return .failure(.invalid(issues)) }
+        guard let model else { return .failure(.invalid(issues)) }
         let explain = input.options.explain ?? shared.explain ?? true
         let rerank = input.options.rerank ?? shared.rerank ?? true
         let lead = Lead(id: leadID, features: input.features)
-        switch model.scorer.score(lead, explain: explain, rejectUnknownFields: config.unknownFields == .reject) {
+        // Field problems are reported together with the lead's other problems.
+        switch model.scorer.score(lead, explain: explain && issues.isEmpty, rejectUnknownFields: config.unknownFields == .reject) {
         case .invalid(let problems):
-            return .failure(.invalid(problems))
+            return .failure(.invalid(issues + problems))
         case .scored(let score):
+            guard issues.isEmpty else { return .failure(.invalid(issues)) }
             let json = render(score, model: model, role: role, rerank: rerank, explain: explain, scoredAt: scoredAt)
             return .success(Scored(leadID: leadID, json: json, badge: score.baseBadge, model: model))
         }

@@ -111,12 +111,16 @@ public struct LeadEncoder: Sendable {
                     issues.append(
                         FieldIssue(
                             field: "features.\(field.name)",
-                            message: "is \(x), below the minimum \(LeadValue.number(min).displayText). Send a value of at least that."))
+                            message:
+                                "is \(LeadValue.number(x).displayText), below the minimum \(LeadValue.number(min).displayText). Send a value of at least that."
+                        ))
                 } else if let max, x > max {
                     issues.append(
                         FieldIssue(
                             field: "features.\(field.name)",
-                            message: "is \(x), above the maximum \(LeadValue.number(max).displayText). Send a value of at most that."))
+                            message:
+                                "is \(LeadValue.number(x).displayText), above the maximum \(LeadValue.number(max).displayText). Send a value of at most that."
+                        ))
                 } else {
                     row[column] = x
                 }

@@ -2,11 +2,13 @@
 """Helpers for Benchmarks/load/run.sh (standard library only).
 
     loadtool.py free-port                         print a free loopback TCP port
-    loadtool.py bodies LEAD_JSON OUT_DIR          write leadgate.json and peer.json request templates
+    loadtool.py bodies LEAD_JSON MODEL OUT_DIR    write leadgate.json, peer.json and peer-string.json templates
     loadtool.py batch N SEED OUT                  write a deterministic batch-score body of N leads
     loadtool.py score-of FILE                     print "score base_score" of a score response
     loadtool.py batch-counts FILE                 print "count scored failed" of a batch response
+    loadtool.py think-ms TARGET                   print the think time (ms) for a closed loop at TARGET req/s
     loadtool.py half-conns TARGET DELAY_MS P50_US print the connection count that offers ~TARGET req/s
+    loadtool.py handler-ms LEADGATE_LOG           print p50/p99/max of LeadGate's logged score durations
     loadtool.py summary RESULTS_DIR JSON_OUT      print the Markdown summary and write the JSON
 
 Templates carry the placeholder __LEAD_ID__, which the wrk script replaces per request.
@@ -30,10 +32,36 @@ def free_port() -> None:
         print(s.getsockname()[1])
 
 
-def bodies(lead_path: str, out_dir: str) -> None:
-    """LeadGate gets the example lead as is; the peer gets the same numbers keyed by model column."""
+def category_codes(model_path: str) -> dict[str, dict[str, int]]:
+    """Category name -> code per categorical column, from the xgboost JSON `cats` block.
+
+    xgboost 3.x writes one `enc` entry per feature (empty for numeric ones), in feature order."""
+    with open(model_path) as fh:
+        learner = json.load(fh)["learner"]
+    names = learner.get("feature_names") or []
+    types = learner.get("feature_types") or []
+    enc = learner["gradient_booster"]["model"].get("cats", {}).get("enc", [])
+    categorical = [i for i, t in enumerate(types) if t == "c"]
+    pairs = zip(range(len(enc)), enc) if len(enc) == len(names) else zip(categorical, enc)
+    codes = {}
+    for i, e in pairs:
+        values, offsets = bytes(e.get("values", [])), e.get("offsets", [])
+        if len(offsets) > 1:
+            codes[names[i]] = {values[offsets[k] : offsets[k + 1]].decode(): k for k in range(len(offsets) - 1)}
+    return codes
+
+
+def bodies(lead_path: str, model_path: str, out_dir: str) -> None:
+    """LeadGate gets the example lead as is; the peer gets the same numbers keyed by model column.
+
+    peer.json sends categorical values as the model's integer codes. The peer's encode() would map
+    a string through its CATS table, but app.py builds that table by zipping the categorical
+    features with `enc[0..]` while xgboost 3.x writes one `enc` entry per feature, so CATS ends up
+    empty and every string becomes NaN (missing). peer-string.json keeps the string to show that.
+    """
     with open(lead_path) as fh:
         lead = json.load(fh)
+    codes = category_codes(model_path)
     features = dict(lead["features"])
     gateway = {"lead_id": PLACEHOLDER, "features": features, "options": {"rerank": False}}
     if "notes" in lead:
@@ -45,10 +73,17 @@ def bodies(lead_path: str, out_dir: str) -> None:
     if source is not None:
         for s in SOURCES:
             peer_features[f"lead_source={s}"] = 1 if s == source else 0
+    peer_string = {"lead_id": PLACEHOLDER, "features": dict(peer_features), "options": {"rerank": False}}
+    for name, table in codes.items():
+        value = peer_features.get(name)
+        if isinstance(value, str):
+            if value not in table:
+                sys.exit(f"`{value}` is not a category of model column {name}: {sorted(table)}")
+            peer_features[name] = table[value]
     peer = {"lead_id": PLACEHOLDER, "features": peer_features, "options": {"rerank": False}}
     if "notes" in lead:
-        peer["notes"] = lead["notes"]
-    for name, body in (("leadgate.json", gateway), ("peer.json", peer)):
+        peer["notes"] = peer_string["notes"] = lead["notes"]
+    for name, body in (("leadgate.json", gateway), ("peer.json", peer), ("peer-string.json", peer_string)):
         with open(os.path.join(out_dir, name), "w") as fh:
             json.dump(body, fh, separators=(",", ":"))
 
@@ -123,6 +158,11 @@ def batch_counts(path: str) -> None:
         print(r.get("count"), r.get("scored"), r.get("failed"))
     except (OSError, ValueError):
         print("null null null")
+
+
+def think_ms(target: float) -> None:
+    """Think time for a closed loop at TARGET req/s: 10 ms, longer when that would need < 4 connections."""
+    print(max(10, int(4000 / max(target, 1e-9))))
 
 
 def half_conns(target: float, delay_ms: float, p50_us: float) -> None:
@@ -222,7 +262,15 @@ def summary(results: str, json_out: str) -> None:
         out.append(
             f"- **Check**: LeadGate score {c.get('leadgate_score')} (base {c.get('leadgate_base_score')}), "
             f"peer score {c.get('peer_score')} (base {c.get('peer_base_score')}): "
-            f"{'match' if c.get('match') else 'MISMATCH'}."
+            f"{'match' if c.get('match') else 'MISMATCH'}. (With `property_type` sent to the peer as the string, "
+            f"the peer scores {c.get('peer_string_base_score')}: its CATS table is empty, so the string becomes NaN; "
+            f"the peer is therefore sent the model's category code.)"
+        )
+    h = meta.get("leadgate_handler_ms")
+    if h:
+        out.append(
+            f"- LeadGate's own per-request `duration_ms` (its request log, all score requests): p50 {h['p50']:.3f} ms, "
+            f"p99 {h['p99']:.3f} ms, max {h['max']:.3f} ms over {h['n']:,} requests."
         )
     if meta.get("leadgate_log_errors") is not None:
         out.append(
@@ -234,6 +282,25 @@ def summary(results: str, json_out: str) -> None:
         json.dump(data, fh, indent=2)
 
 
+def handler_ms(log_path: str) -> None:
+    """p50/p99/max of the duration_ms that LeadGate logs for POST /v1/leads/score (JSON or null)."""
+    values = []
+    with open(log_path, errors="replace") as fh:
+        for line in fh:
+            if '"path":"/v1/leads/score"' not in line:
+                continue
+            try:
+                values.append(float(json.loads(line)["duration_ms"]))
+            except (ValueError, KeyError):
+                pass
+    if not values:
+        print("null")
+        return
+    values.sort()
+    pick = lambda q: values[min(len(values) - 1, int(q * len(values)))]
+    print(json.dumps({"n": len(values), "p50": pick(0.5), "p99": pick(0.99), "max": values[-1]}))
+
+
 def main(argv: list[str]) -> None:
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -241,15 +308,19 @@ def main(argv: list[str]) -> None:
     if cmd == "free-port":
         free_port()
     elif cmd == "bodies":
-        bodies(args[0], args[1])
+        bodies(args[0], args[1], args[2])
     elif cmd == "batch":
         batch(int(args[0]), int(args[1]), args[2])
     elif cmd == "score-of":
         score_of(args[0])
     elif cmd == "batch-counts":
         batch_counts(args[0])
+    elif cmd == "think-ms":
+        think_ms(float(args[0]))
     elif cmd == "half-conns":
         half_conns(float(args[0]), float(args[1]), float(args[2]))
+    elif cmd == "handler-ms":
+        handler_ms(args[0])
     elif cmd == "summary":
         summary(args[0], args[1])
     else:

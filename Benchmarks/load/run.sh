@@ -27,7 +27,6 @@ threads=2
 connections=64
 batch_leads=10000
 batch_seed=20261122
-think_ms=10 # per-connection think time of the half-peak runs
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
@@ -135,26 +134,30 @@ lg_url=http://127.0.0.1:$lg_port/v1/leads/score
 peer_url=http://127.0.0.1:$peer_port/v1/leads/score
 
 # ---- bodies and the check that both answer 200 with the same base score
-"${tool[@]}" bodies examples/lead.json "$results"
+"${tool[@]}" bodies examples/lead.json "$model" "$results"
 say "check: one request each"
 post() { # post URL BODY_FILE RESPONSE_FILE -> prints the HTTP status
   curl -sS -o "$3" -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$2" "$1"
 }
-for side in leadgate peer; do
+for side in leadgate peer peer-string; do
   sed 's/__LEAD_ID__/L-check-1/' "$results/$side.json" >"$results/$side-check-body.json"
 done
 lg_status=$(post "$lg_url" "$results/leadgate-check-body.json" "$results/leadgate-check.json")
 peer_status=$(post "$peer_url" "$results/peer-check-body.json" "$results/peer-check.json")
 read -r lg_score lg_base < <("${tool[@]}" score-of "$results/leadgate-check.json" 2>/dev/null || echo "None None")
 read -r peer_score peer_base < <("${tool[@]}" score-of "$results/peer-check.json" 2>/dev/null || echo "None None")
+# The same lead with property_type as a string: the peer's CATS table is empty (see loadtool.py bodies).
+post "$peer_url" "$results/peer-string-check-body.json" "$results/peer-string-check.json" >/dev/null
+read -r _ peer_string_base < <("${tool[@]}" score-of "$results/peer-string-check.json" 2>/dev/null || echo "None None")
 echo "LeadGate: HTTP $lg_status score $lg_score base_score $lg_base" >&2
-echo "peer:     HTTP $peer_status score $peer_score base_score $peer_base" >&2
+echo "peer:     HTTP $peer_status score $peer_score base_score $peer_base (property_type as its code)" >&2
+echo "peer:     base_score $peer_string_base with property_type as the string" >&2
 [ "$lg_status" = 200 ] && [ "$lg_score" != None ] || { cat "$results/leadgate-check.json" >&2; die "LeadGate did not score the lead"; }
 [ "$peer_status" = 200 ] && [ "$peer_score" != None ] || { cat "$results/peer-check.json" >&2; die "the peer did not score the lead"; }
 match=false
 if [ "$lg_base" = "$peer_base" ]; then match=true; else echo "WARNING: base scores differ (LeadGate $lg_base, peer $peer_base)" >&2; fi
-printf '{"leadgate_status":%s,"peer_status":%s,"leadgate_score":%s,"leadgate_base_score":%s,"peer_score":%s,"peer_base_score":%s,"match":%s}\n' \
-  "$lg_status" "$peer_status" "$lg_score" "$lg_base" "$peer_score" "$peer_base" "$match" >"$results/check.json"
+printf '{"leadgate_status":%s,"peer_status":%s,"leadgate_score":%s,"leadgate_base_score":%s,"peer_score":%s,"peer_base_score":%s,"match":%s,"peer_string_base_score":%s}\n' \
+  "$lg_status" "$peer_status" "$lg_score" "$lg_base" "$peer_score" "$peer_base" "$match" "${peer_string_base/None/null}" >"$results/check.json"
 
 # ---- wrk runs
 # run_wrk NAME URL BODY CONNECTIONS SECONDS [DELAY_MS TARGET]: the JSON summary goes to $results/NAME.json
@@ -184,8 +187,9 @@ peak() { # peak SIDE URL
 # half SIDE URL: closed loop with a think time; the connection count is calibrated with short runs
 # so that the offered rate is about half of SIDE's measured peak.
 half() {
-  local side=$1 url=$2 target conns achieved round
+  local side=$1 url=$2 target conns achieved round think_ms
   target=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["requests_per_s"] / 2))' "$results/$side-peak.json")
+  think_ms=$("${tool[@]}" think-ms "$target")
   # first guess: at peak the p50 is mostly queueing, so take a quarter of it as the unloaded latency
   conns=$("${tool[@]}" half-conns "$target" "$think_ms" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["p50_us"] / 4)' "$results/$side-peak.json")")
   for round in 1 2; do
@@ -230,8 +234,8 @@ json.dump({
     "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
     "nproc": $(nproc), "loadavg_before": "$loadavg_before", "loadavg_after": "$(loadavg)",
     "wrk_peak_args": "-t$threads -c$connections -d${duration}s --latency", "warmup_s": $warmup,
-    "think_ms": $think_ms, "peer_workers": 2, "model": "config/models/realestate/model.json",
-    "leadgate_log_lines": $log_lines, "leadgate_log_errors": ${log_errors:-0},
+    "peer_workers": 2, "model": "config/models/realestate/model.json",
+    "leadgate_log_lines": $log_lines, "leadgate_handler_ms": $("${tool[@]}" handler-ms "$lg_log"), "leadgate_log_errors": ${log_errors:-0},
     "leadgate_alive": $( [ "$lg_alive" = true ] && echo True || echo False ), "results_dir": "$results",
 }, open(sys.argv[1], "w"), indent=2)
 EOF

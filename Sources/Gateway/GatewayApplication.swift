@@ -14,7 +14,8 @@ public enum GatewayApplication {
     ///   - onServerRunning: Called with the bound port once the server listens (port 0 binds any free port).
     /// - Throws: ``ConfigurationError`` when the models or the auth settings cannot be loaded.
     public static func build(
-        config: GatewayConfig, logger: Logger, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        config: GatewayConfig, logger: Logger, lifecycle: Lifecycle = Lifecycle(),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ConfigurationError) -> some ApplicationProtocol {
         let registry = try ModelRegistry(selection: config.models, thresholds: config.thresholds, reasonCount: config.reasonCount)
         let authenticator = try Authenticator(config: config)
@@ -40,8 +41,9 @@ public enum GatewayApplication {
             return result
         }
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: ObservabilityMiddleware(metrics: metrics))
-        Routes(config: config, service: service, metrics: metrics, authenticator: authenticator, reload: reload).register(on: router)
+        router.add(middleware: ObservabilityMiddleware(metrics: metrics, lifecycle: lifecycle))
+        Routes(config: config, service: service, metrics: metrics, authenticator: authenticator, lifecycle: lifecycle, reload: reload)
+            .register(on: router)
         let snapshot = registry.snapshot
         for problem in snapshot.problems { logger.warning("model folder not loaded", metadata: ["error": .string(problem.description)]) }
         logger.info(
@@ -57,6 +59,47 @@ public enum GatewayApplication {
             services: [ReloadOnHangup(reload: reload, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
+    }
+}
+
+extension GatewayApplication {
+    /// Serves until SIGTERM or SIGINT, then drains: new requests get 503 `shutting-down`, requests in
+    /// flight finish and write their whole response (up to `drainTimeout`), and the server stops.
+    /// A second signal stops at once.
+    public static func serve(
+        config: GatewayConfig, logger: Logger, drainTimeout: Duration = .seconds(30),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        let lifecycle = Lifecycle()
+        let app = try build(config: config, logger: logger, lifecycle: lifecycle, onServerRunning: onServerRunning)
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                var count = 0
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    count += 1
+                    if count == 1 {
+                        logger.notice("draining", metadata: ["signal": .string("\(signal)")])
+                        lifecycle.beginDraining()
+                    } else {
+                        lifecycle.forceStop()
+                    }
+                }
+            }
+            tasks.addTask {
+                guard await lifecycle.waitForDrain() else { return }
+                if await lifecycle.waitUntilIdle(timeout: drainTimeout) {
+                    // The last bytes of a response may still sit in the channel's buffer.
+                    try? await Task.sleep(for: .milliseconds(100))
+                } else {
+                    logger.warning("stopping before every request finished (second signal or drain timeout)")
+                }
+                await group.triggerGracefulShutdown()
+            }
+            try await group.run()
+            tasks.cancelAll()
+        }
     }
 }
 

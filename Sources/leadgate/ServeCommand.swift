@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Gateway
-import Hummingbird
 import Logging
 import Scoring
 
@@ -43,17 +42,13 @@ struct ServeCommand: AsyncParsableCommand {
         let json = settings.logFormat == .json
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, json: json) }
         let logger = Logger(label: "leadgate")
-        try await makeApplication(settings, logger: logger).runService()
-        logger.notice("stopped")
-    }
-
-    private func makeApplication(_ settings: GatewayConfig, logger: Logger) throws(CommandFailure) -> some ApplicationProtocol {
         do {
-            return try GatewayApplication.build(config: settings, logger: logger) { port in
+            try await GatewayApplication.serve(config: settings, logger: logger) { port in
                 logger.notice("listening", metadata: ["host": .string(settings.host), "port": .stringConvertible(port)])
             }
-        } catch {
+        } catch let error as ConfigurationError {
             throw CommandFailure("cannot start: \(error.description)")
         }
+        logger.notice("stopped")
     }
 }

@@ -21,6 +21,7 @@ public struct GatewayContext: RequestContext {
 struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
     let metrics: GatewayMetrics
+    let lifecycle: Lifecycle
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -35,8 +36,16 @@ struct ObservabilityMiddleware: RouterMiddleware {
         context.requestID = id
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         metrics.requestStarted()
+        lifecycle.requestStarted()
+        defer { lifecycle.requestFinished() }
         var response: Response
         do {
+            if lifecycle.isDraining {
+                throw Problem(
+                    .serviceUnavailable, slug: "shutting-down", title: "The gateway is shutting down",
+                    detail: "This instance is draining before it stops. Retry; another instance (or this one after its restart) will answer.",
+                    headers: [.connection: "close", .retryAfter: "1"])
+            }
             response = try await next(request, context)
         } catch let problem as Problem {
             response = try problem.response(from: request, context: context)

@@ -11,6 +11,7 @@ struct Routes: Sendable {
     let service: ScoringService
     let metrics: GatewayMetrics
     let authenticator: Authenticator
+    let lifecycle: Lifecycle
     let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError>
 
     func register(on router: Router<GatewayContext>) {
@@ -105,7 +106,25 @@ struct Routes: Sendable {
         }
         let json = await service.scoreBatch(batch)
         context.logger.debug("batch scored", metadata: ["leads": .stringConvertible(batch.leads.count)])
-        return Self.json(json)
+        return streamed(json)
+    }
+
+    /// A large JSON body written in 256 KiB pieces under backpressure; a shutdown waits for its end.
+    func streamed(_ json: String) -> Response {
+        let bytes = Array(json.utf8)
+        let lifecycle = self.lifecycle
+        lifecycle.bodyStarted()
+        let body = ResponseBody(contentLength: bytes.count) { writer in
+            defer { lifecycle.bodyFinished() }
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + 256 * 1024)
+                try await writer.write(ByteBuffer(bytes: bytes[offset..<end]))
+                offset = end
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
     func liveScore(context: GatewayContext) throws -> Response {
@@ -122,12 +141,12 @@ struct Routes: Sendable {
         let snapshot = service.registry.snapshot
         var w = JSONWriter()
         w.beginObject()
-        w.field("status", "ready")
+        w.field("status", lifecycle.isDraining ? "draining" : "ready")
         w.field("models", snapshot.models.count)
         w.field("default_model", "\(snapshot.primary.id)@\(snapshot.primary.version)")
         w.field("degraded", snapshot.isDegraded)
         w.endObject()
-        return Self.json(w.text)
+        return Self.json(w.text, status: lifecycle.isDraining ? .serviceUnavailable : .ok)
     }
 
     func reloadModels(context: GatewayContext) throws -> Response {

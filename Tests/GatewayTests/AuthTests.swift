@@ -78,7 +78,10 @@ import Testing
             let bad: [(String, String)] = [
                 ("expired", try JWTSigner.hs256(secret: secret, claims: JWTSigner.claims(scope: all, expiresIn: -3600, extra: good))),
                 ("wrong secret", try JWTSigner.hs256(secret: secret + "x", claims: JWTSigner.claims(scope: all, extra: good))),
-                ("wrong issuer", try JWTSigner.hs256(secret: secret, claims: JWTSigner.claims(scope: all, extra: ["iss": "evil", "aud": "leadgate"]))),
+                (
+                    "wrong issuer",
+                    try JWTSigner.hs256(secret: secret, claims: JWTSigner.claims(scope: all, extra: ["iss": "evil", "aud": "leadgate"]))
+                ),
                 ("wrong audience", try JWTSigner.hs256(secret: secret, claims: JWTSigner.claims(scope: all, extra: ["iss": "crm", "aud": "x"]))),
                 ("alg none", try JWTSigner.signingInput(alg: "none", claims: JWTSigner.claims(scope: all, extra: good)) + "."),
                 ("garbage", "not.a.jwt"),

@@ -106,7 +106,8 @@ import Testing
         let reply = Reply()
         let thread = Thread {
             let result = try? Self.curl([
-                "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@\(body.path)", server.url("/v1/leads/batch-score").absoluteString,
+                "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", "@\(body.path)",
+                server.url("/v1/leads/batch-score").absoluteString,
             ])
             reply.value.withLock { $0 = result }
         }

@@ -8,6 +8,8 @@ struct HTTPResponse: Sendable {
     var status: Int
     var headers: [String: String]
     var body: [UInt8]
+    /// Every status line received, informational ones (`HTTP/1.1 100 Continue`) included.
+    var statusLines: [String] = []
 
     var text: String { String(decoding: body, as: UTF8.self) }
 
@@ -30,6 +32,7 @@ enum HTTPClient {
     final class Sink {
         var body: [UInt8] = []
         var headers: [String: String] = [:]
+        var statusLines: [String] = []
     }
 
     static func send(
@@ -58,7 +61,8 @@ enum HTTPClient {
         defer { unmanaged.release() }
         var list: UnsafeMutablePointer<curl_slist>?
         // No `Expect: 100-continue` round trip for large bodies.
-        for line in headers.map({ "\($0.key): \($0.value)" }) + ["Expect:"] { list = curl_slist_append(list, line) }
+        let noExpect = headers.keys.contains { $0.lowercased() == "expect" } ? [] : ["Expect:"]
+        for line in headers.map({ "\($0.key): \($0.value)" }) + noExpect { list = curl_slist_append(list, line) }
         defer { curl_slist_free_all(list) }
         _ = ccurl_easy_setopt_string(handle, CURLOPT_URL, url)
         _ = ccurl_easy_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
@@ -87,10 +91,13 @@ enum HTTPClient {
             let line = data.withMemoryRebound(to: UInt8.self, capacity: n) {
                 String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self)
             }
-            if let colon = line.firstIndex(of: ":") {
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            if line.hasPrefix("HTTP/") {
+                sink.statusLines.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+            } else if let colon = line.firstIndex(of: ":") {
                 let name = line[..<colon].lowercased()
                 let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-                Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().headers[name] = value
+                sink.headers[name] = value
             }
             return n
         }
@@ -100,6 +107,6 @@ enum HTTPClient {
         }
         var status = 0
         _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body, statusLines: sink.statusLines)
     }
 }

@@ -50,6 +50,16 @@ import Testing
         }
     }
 
+    @Test func expectContinueIsAnswered() async throws {
+        try await withGateway { base in
+            let response = try await HTTPClient.send(
+                "POST", "\(base)/v1/leads/batch-score", headers: ["Content-Type": "application/json", "Expect": "100-continue"],
+                body: Array(Self.batchBody(count: 20).utf8))
+            #expect(response.status == 200)
+            #expect(response.statusLines.first?.contains(" 100") == true, "\(response.statusLines)")
+        }
+    }
+
     @Test func batchLimits() async throws {
         try await withGateway(yaml: "limits:\n  max_batch_leads: 10\n") { base in
             let tooMany = try await HTTPClient.send("POST", "\(base)/v1/leads/batch-score", json: Self.batchBody(count: 11))

@@ -67,6 +67,38 @@ struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    /// The per-leaf tables and the recursion are two ways to the same TreeSHAP values.
+    @Test(arguments: models)
+    func leafTablesMatchTheRecursion(_ name: String) throws {
+        let (model, fixture) = try Self.load(name)
+        let rows = try Self.randomRows(like: fixture, count: 200, seed: 23)
+        let n = rows.rowCount * model.contributionCount
+        var fast = [Double](repeating: 0, count: n)
+        var slow = [Double](repeating: 0, count: n)
+        var hasTables = false
+        rows.values.withUnsafeBufferPointer { input in
+            fast.withUnsafeMutableBufferPointer { a in
+                slow.withUnsafeMutableBufferPointer { b in
+                    guard let x = input.baseAddress, let f = a.baseAddress, let s = b.baseAddress else { return }
+                    switch model.kernel {
+                    case .xgboost(let forest):
+                        hasTables = forest.leafTables.data != nil
+                        forest.contributions(rows: x, count: rows.rowCount, into: f)
+                        forest.contributions(rows: x, count: rows.rowCount, into: s, useTables: false)
+                    case .lightgbm(let forest):
+                        hasTables = forest.leafTables.data != nil
+                        forest.contributions(rows: x, count: rows.rowCount, into: f)
+                        forest.contributions(rows: x, count: rows.rowCount, into: s, useTables: false)
+                    }
+                }
+            }
+        }
+        #expect(hasTables, "the fixture models are shallow enough for leaf tables")
+        var worst = 0.0
+        for i in 0..<n { worst = max(worst, abs(fast[i] - slow[i]) / max(1, abs(slow[i]))) }
+        #expect(worst <= 1e-9, "largest relative difference \(worst)")
+    }
+
     @Test(arguments: models)
     func singleRowsBatchesAndThreadsAgree(_ name: String) throws {
         let (model, fixture) = try Self.load(name)

@@ -24,10 +24,25 @@ extension Forest {
     /// Contributions of `count` row-major rows into `out`, which receives `count × groupCount ×
     /// (featureCount + 1)` values: for each row, for each group, the features then the bias. `out` is
     /// overwritten.
-    func contributions(rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>) {
+    /// `useTables: false` forces the recursion even when leaf tables exist (to test one against the other).
+    func contributions(rows: UnsafePointer<Double>, count: Int, into out: UnsafeMutablePointer<Double>, useTables: Bool = true) {
         let columns = featureCount + 1
         let perRow = groupCount * columns
         out.update(repeating: 0, count: count * perRow)
+        if useTables, let tables = leafTables.data {
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Swift.max(1, tables.maxTreeNodes)) { goesBuffer in
+                withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: inputWidth) { inputBuffer in
+                    guard let goes = goesBuffer.baseAddress, let input = inputBuffer.baseAddress else { return }
+                    for r in 0..<count {
+                        Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
+                        let phiRow = out + r * perRow
+                        addContributions(tables, row: input, phi: phiRow, goes: goes)
+                        for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
+                    }
+                }
+            }
+            return
+        }
         let categories = self.categories
         let stride = shapRatioStride
         let width = inputWidth

@@ -28,6 +28,8 @@ struct Forest<Rule: SplitRule>: Sendable {
     var shapBias: [Double] = []
     /// `shapRatios[a * shapRatioStride + b] = a / b`: the integer ratios of TreeSHAP's weight updates.
     var shapRatios: [Double] = []
+    /// Per-leaf TreeSHAP terms for shallow trees (see ``LeafTables``); empty when they would be too large.
+    var leafTables = LeafTables(nil)
     var categories = CategorySets()
     /// Depth of the deepest leaf (a single-leaf tree has depth 0).
     var maxDepth = 0
@@ -98,6 +100,7 @@ struct ForestBuilder<Rule: SplitRule> {
         for a in 0..<stride {
             for b in 1..<stride { forest.shapRatios[a * stride + b] = Double(a) / Double(b) }
         }
+        forest.leafTables = LeafTables(forest.makeLeafTables())
         return forest
     }
 

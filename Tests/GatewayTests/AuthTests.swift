@@ -53,6 +53,11 @@ import Testing
     @Test func apiKeyMatrix() async throws {
         let (yaml, env) = Self.apiKeyConfig
         try await withGateway(yaml: yaml, environment: env) { base in
+            // The live-score route needs a scored lead, whichever key the matrix tries first.
+            let seed = try await HTTPClient.send(
+                "POST", "\(base)/v1/leads/score", headers: ["X-API-Key": "writer-key-0123456789abcdef"],
+                json: #"{"lead_id": "auth-1", "features": {}}"#)
+            #expect(seed.status == 200)
             try await check(base, headers: [:], expected: { $0 == nil ? 200 : 401 }, label: "no credentials")
             try await check(base, headers: ["X-API-Key": "wrong-key-0123456789abcdef"], expected: { $0 == nil ? 200 : 401 }, label: "bad key")
             for (name, (_, key, scopes)) in Self.keys {

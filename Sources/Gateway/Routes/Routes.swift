@@ -61,22 +61,21 @@ struct Routes: Sendable {
         }
     }
 
+    static func milliseconds(_ duration: Duration) -> String { String(format: "%.1f", duration.seconds * 1000) }
+
     static func tooLarge(_ limit: Int) -> Problem {
         Problem(
             .contentTooLarge, slug: "body-too-large", title: "The body is too large",
             detail: "The body exceeds \(limit) bytes. Send less (batches: split them), or raise the limit in limits.* of the configuration.")
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+    /// Parses a JSON body: 400 `malformed-json` naming the line and column when it is not JSON.
+    static func parse(_ data: Data) throws -> JSONNode {
         guard !data.isEmpty else { throw Problem.malformed("The body is empty. Send a JSON object.") }
         do {
-            return try JSONDecoder().decode(T.self, from: data)
-        } catch let DecodingError.dataCorrupted(context) {
-            let why = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? context.debugDescription
-            let text = why.hasSuffix(".") ? String(why.dropLast()) : why
-            throw Problem.malformed("The body is not valid JSON: \(text). Check quotes, commas and brackets.")
+            return try JSONReader.parse(data)
         } catch {
-            throw Problem.malformed("The body could not be read as JSON: \(error). Send a JSON object.")
+            throw Problem.malformed("The body is not valid JSON: \(error.description). Check quotes, commas and brackets.")
         }
     }
 
@@ -84,7 +83,7 @@ struct Routes: Sendable {
 
     func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
         let data = try await readJSON(request, limit: config.maxBodyBytes)
-        let input = try Self.decode(LeadInput.self, from: data)
+        let input = LeadInput(try Self.parse(data))
         switch service.scoreOne(input) {
         case .success(let json): return Self.json(json)
         case .failure(let problem): throw problem
@@ -92,10 +91,14 @@ struct Routes: Sendable {
     }
 
     func scoreBatch(_ request: Request, context: GatewayContext) async throws -> Response {
+        let start = ContinuousClock.now
         let data = try await readJSON(request, limit: config.maxBatchBodyBytes)
-        let batch = try Self.decode(BatchInput.self, from: data)
+        let read = ContinuousClock.now
+        let batch = BatchInput(try Self.parse(data))
+        let decoded = ContinuousClock.now
         guard batch.issues.isEmpty else { throw Problem.invalid(batch.issues) }
         guard !batch.leads.isEmpty else {
+            // (a missing or mistyped `leads` was reported above)
             throw Problem.invalid([FieldIssue(field: "leads", message: "is empty. Send at least one lead.")])
         }
         guard batch.leads.count <= config.maxBatchLeads else {
@@ -105,8 +108,16 @@ struct Routes: Sendable {
                 errors: [FieldIssue(field: "leads", message: "has \(batch.leads.count) leads; at most \(config.maxBatchLeads) are allowed.")])
         }
         let json = await service.scoreBatch(batch)
-        context.logger.debug("batch scored", metadata: ["leads": .stringConvertible(batch.leads.count)])
-        return streamed(json)
+        let scored = ContinuousClock.now
+        let response = streamed(json)
+        context.logger.info(
+            "batch scored",
+            metadata: [
+                "leads": .stringConvertible(batch.leads.count), "read_ms": .string(Self.milliseconds(read - start)),
+                "decode_ms": .string(Self.milliseconds(decoded - read)), "score_ms": .string(Self.milliseconds(scored - decoded)),
+                "encode_ms": .string(Self.milliseconds(ContinuousClock.now - scored)),
+            ])
+        return response
     }
 
     /// A large JSON body written in 256 KiB pieces under backpressure; a shutdown waits for its end.

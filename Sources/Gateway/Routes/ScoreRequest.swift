@@ -1,14 +1,4 @@
-import Foundation
 import Scoring
-
-/// Any JSON object key.
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
-}
 
 /// `options` of a score request.
 struct ScoreOptions: Sendable {
@@ -16,119 +6,122 @@ struct ScoreOptions: Sendable {
     var explain: Bool?
     var model: String?
 
-    static let keys: Set<String> = ["rerank", "explain", "model"]
-
     init() {}
 
-    init(from container: KeyedDecodingContainer<AnyKey>, path: String, issues: inout [FieldIssue]) {
-        for key in container.allKeys where !Self.keys.contains(key.stringValue) {
-            issues.append(FieldIssue(field: "\(path).\(key.stringValue)", message: "is not an option. Use rerank, explain or model."))
+    /// Reads the options object at `path`, adding a field issue for each problem.
+    init(_ node: JSONNode, path: String, issues: inout [FieldIssue]) {
+        guard case .object(let members) = node else {
+            if case .null = node { return }
+            issues.append(FieldIssue(field: path, message: "must be an object (rerank, explain, model), not \(node.typeName)."))
+            return
         }
-        rerank = decodeField(container, "rerank", path: path, issues: &issues, type: "true or false")
-        explain = decodeField(container, "explain", path: path, issues: &issues, type: "true or false")
-        model = decodeField(container, "model", path: path, issues: &issues, type: "a model version string")
+        for (key, value) in members {
+            switch (key, value) {
+            case (_, .null): continue
+            case ("rerank", .bool(let b)): rerank = b
+            case ("explain", .bool(let b)): explain = b
+            case ("model", .string(let s)): model = s
+            case ("rerank", _), ("explain", _):
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "must be true or false, not \(value.typeName)."))
+            case ("model", _):
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "must be a model version string, not \(value.typeName)."))
+            default:
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "is not an option. Use rerank, explain or model."))
+            }
+        }
     }
 }
 
-/// Decodes an optional field, turning a type mismatch into a field issue.
-func decodeField<T: Decodable>(
-    _ container: KeyedDecodingContainer<AnyKey>, _ name: String, path: String, issues: inout [FieldIssue], type: String
-) -> T? {
-    let key = AnyKey(name)
-    guard container.contains(key) else { return nil }
-    do {
-        return try container.decodeIfPresent(T.self, forKey: key)
-    } catch {
-        issues.append(FieldIssue(field: path.isEmpty ? name : "\(path).\(name)", message: "must be \(type)."))
-        return nil
-    }
-}
-
-/// One lead as a request sends it. Decoding never throws for a bad field: it collects issues, so a
+/// One lead as a request sends it. Reading never fails on a bad field: it collects issues, so a
 /// batch can answer per lead.
-struct LeadInput: Decodable, Sendable {
+struct LeadInput: Sendable {
     var leadID: String?
     var features: [String: LeadValue] = [:]
     var notes: String?
     var options = ScoreOptions()
-    /// Problems found while decoding (wrong types, unknown keys), as dotted paths.
+    /// Problems found while reading (wrong types, unknown keys), as dotted paths.
     var issues: [FieldIssue] = []
 
-    static let keys: Set<String> = ["lead_id", "features", "notes", "options"]
-
-    init(from decoder: any Decoder) throws {
-        let path = decoder.codingPath.isEmpty ? "" : Self.pathText(decoder.codingPath)
+    /// Reads the lead at `path` (empty for a whole body).
+    init(_ node: JSONNode, path: String = "") {
         func at(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
-        guard let container = try? decoder.container(keyedBy: AnyKey.self) else {
-            issues.append(FieldIssue(field: path.isEmpty ? "(body)" : path, message: "must be a JSON object with lead_id and features."))
+        guard case .object(let members) = node else {
+            issues.append(
+                FieldIssue(field: path.isEmpty ? "(body)" : path, message: "must be a JSON object with lead_id and features, not \(node.typeName)."))
             return
         }
-        for key in container.allKeys where !Self.keys.contains(key.stringValue) {
-            issues.append(FieldIssue(field: at(key.stringValue), message: "is not a field of a lead. Use lead_id, features, notes and options."))
-        }
-        leadID = decodeField(container, "lead_id", path: path, issues: &issues, type: "a string")
-        notes = decodeField(container, "notes", path: path, issues: &issues, type: "a string or null")
-        if let nested = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("features")) {
-            for key in nested.allKeys {
-                do {
-                    features[key.stringValue] = try nested.decode(LeadValue.self, forKey: key)
-                } catch {
-                    issues.append(
-                        FieldIssue(
-                            field: "\(at("features")).\(key.stringValue)",
-                            message: "must be a number, boolean, string or null, not an object or a list."))
+        for (key, value) in members {
+            switch key {
+            case "lead_id":
+                switch value {
+                case .string(let s): leadID = s
+                case .null: break
+                default: issues.append(FieldIssue(field: at(key), message: "must be a string, not \(value.typeName)."))
                 }
+            case "notes":
+                switch value {
+                case .string(let s): notes = s
+                case .null: break
+                default: issues.append(FieldIssue(field: at(key), message: "must be a string or null, not \(value.typeName)."))
+                }
+            case "features":
+                switch value {
+                case .object(let fields):
+                    features.reserveCapacity(fields.count)
+                    for (name, field) in fields {
+                        switch field {
+                        case .number(let x): features[name] = .number(x)
+                        case .bool(let b): features[name] = .bool(b)
+                        case .string(let s): features[name] = .string(s)
+                        case .null: features[name] = .null
+                        case .array, .object:
+                            issues.append(
+                                FieldIssue(
+                                    field: "\(at("features")).\(name)", message: "must be a number, boolean, string or null, not \(field.typeName)."))
+                        }
+                    }
+                case .null: break
+                default:
+                    issues.append(FieldIssue(field: at(key), message: "must be an object of field names to values, not \(value.typeName)."))
+                }
+            case "options":
+                options = ScoreOptions(value, path: at(key), issues: &issues)
+            default:
+                issues.append(FieldIssue(field: at(key), message: "is not a field of a lead. Use lead_id, features, notes and options."))
             }
-        } else if container.contains(AnyKey("features")), (try? container.decodeNil(forKey: AnyKey("features"))) != true {
-            issues.append(FieldIssue(field: at("features"), message: "must be an object of field names to values."))
         }
-        if let nested = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("options")) {
-            options = ScoreOptions(from: nested, path: at("options"), issues: &issues)
-        } else if container.contains(AnyKey("options")), (try? container.decodeNil(forKey: AnyKey("options"))) != true {
-            issues.append(FieldIssue(field: at("options"), message: "must be an object (rerank, explain, model)."))
-        }
-    }
-
-    static func pathText(_ path: [any CodingKey]) -> String {
-        var text = ""
-        for key in path {
-            if let index = key.intValue {
-                text += "[\(index)]"
-            } else {
-                text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-        return text
     }
 }
 
 /// `POST /v1/leads/batch-score`: leads and options shared by all of them.
-struct BatchInput: Decodable {
+struct BatchInput {
     var leads: [LeadInput] = []
     var options = ScoreOptions()
     var issues: [FieldIssue] = []
-    var hasLeads = false
 
-    init(from decoder: any Decoder) throws {
-        guard let container = try? decoder.container(keyedBy: AnyKey.self) else {
-            issues.append(FieldIssue(field: "(body)", message: "must be a JSON object with a `leads` list."))
+    init(_ node: JSONNode) {
+        guard case .object(let members) = node else {
+            issues.append(FieldIssue(field: "(body)", message: "must be a JSON object with a `leads` list, not \(node.typeName)."))
             return
         }
-        for key in container.allKeys where !["leads", "options"].contains(key.stringValue) {
-            issues.append(FieldIssue(field: key.stringValue, message: "is not a field of a batch. Use leads and options."))
-        }
-        if container.contains(AnyKey("leads")) {
-            do {
-                leads = try container.decode([LeadInput].self, forKey: AnyKey("leads"))
-                hasLeads = true
-            } catch {
-                issues.append(FieldIssue(field: "leads", message: "must be a list of lead objects."))
+        var sawLeads = false
+        for (key, value) in members {
+            switch key {
+            case "leads":
+                sawLeads = true
+                guard case .array(let elements) = value else {
+                    issues.append(FieldIssue(field: "leads", message: "must be a list of lead objects, not \(value.typeName)."))
+                    continue
+                }
+                leads = elements.map { LeadInput($0) }
+            case "options":
+                options = ScoreOptions(value, path: "options", issues: &issues)
+            default:
+                issues.append(FieldIssue(field: key, message: "is not a field of a batch. Use leads and options."))
             }
-        } else {
-            issues.append(FieldIssue(field: "leads", message: "is required: a list of up to the batch limit of lead objects."))
         }
-        if let nested = try? container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("options")) {
-            options = ScoreOptions(from: nested, path: "options", issues: &issues)
+        if !sawLeads {
+            issues.append(FieldIssue(field: "leads", message: "is required: a list of up to the batch limit of lead objects."))
         }
     }
 }

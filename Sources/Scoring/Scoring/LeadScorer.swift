@@ -144,7 +144,30 @@ public struct LeadScorer: Sendable {
         default: break
         }
         if template == nil { template = direction == .up ? r.up : r.down }
-        let text = template ?? "{label}: {value}"
-        return text.replacingOccurrences(of: "{value}", with: value.displayText).replacingOccurrences(of: "{label}", with: field.label)
+        return fill(template ?? "{label}: {value}", value: value.displayText, label: field.label)
+    }
+
+    /// Replaces `{value}` and `{label}` in one pass (no Foundation string search on the hot path).
+    static func fill(_ template: String, value: String, label: String) -> String {
+        guard template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        var out = ""
+        out.reserveCapacity(template.utf8.count + value.utf8.count)
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let tail = rest[open...]
+            if tail.hasPrefix("{value}") {
+                out += value
+                rest = tail.dropFirst(7)
+            } else if tail.hasPrefix("{label}") {
+                out += label
+                rest = tail.dropFirst(7)
+            } else {
+                out += "{"
+                rest = tail.dropFirst()
+            }
+        }
+        out += rest
+        return out
     }
 }

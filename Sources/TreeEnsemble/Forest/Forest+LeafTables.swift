@@ -23,8 +23,8 @@ final class LeafTables: Sendable {
 
     /// Distinct features per path above which the tables are not built (2^d × d terms per leaf).
     static var maxWidth: Int { 10 }
-    /// Terms above which the tables are not built (8 bytes each): the recursion is used instead.
-    static var maxTerms: Int { 8 << 20 }
+    /// Terms above which the tables are not built (4 bytes each): the recursion is used instead.
+    static var maxTerms: Int { 16 << 20 }
 }
 
 /// The arrays of ``LeafTables``.
@@ -45,8 +45,10 @@ struct LeafTableData: Sendable {
     /// Distinct features of each leaf, as output columns.
     var features: [Int32] = []
     /// `terms[leafTermStart[l] + A × d + k]`: leaf `l`'s share of its feature `k` when the row follows
-    /// the features in mask `A`.
-    var terms: [Double] = []
+    /// the features in mask `A`. Stored as float32 (computed in double): explaining a row reads one
+    /// term group per leaf from tables that outgrow the caches, so their size is what a row costs.
+    /// xgboost itself computes `pred_contribs` in float32.
+    var terms: [Float] = []
     /// Nodes in the largest tree (scratch size for one row).
     var maxTreeNodes = 0
 }
@@ -117,7 +119,7 @@ extension Forest {
     }
 
     /// The `2^d × d` terms of one leaf (see ``LeafTables``).
-    private func appendTerms(d: Int, zero: [Double], value: Double, weight: [Double], to terms: inout [Double]) {
+    private func appendTerms(d: Int, zero: [Double], value: Double, weight: [Double], to terms: inout [Float]) {
         let full = (1 << d) - 1
         // Z[M] = Π_{j ∈ M} z_j for every subset M.
         var product = [Double](repeating: 1, count: 1 << d)
@@ -137,15 +139,17 @@ extension Forest {
                     subset = (subset - 1) & others
                 }
                 let one = followed & bit != 0 ? 1.0 : 0.0
-                terms.append(value * (one - zero[k]) * sum)
+                terms.append(Float(value * (one - zero[k]) * sum))
             }
         }
     }
 
     /// Contributions of one converted row from the leaf tables, added into `phi` (one block of
-    /// `featureCount + 1` per group). `goes` holds ``LeafTables/maxTreeNodes`` scratch entries.
+    /// `featureCount + 1` per group). `goes` and `offsets` hold ``LeafTableData/maxTreeNodes`` scratch
+    /// entries each.
     func addContributions(
-        _ tables: LeafTableData, row input: UnsafePointer<Rule.Input>, phi: UnsafeMutablePointer<Double>, goes: UnsafeMutablePointer<Int32>
+        _ tables: LeafTableData, row input: UnsafePointer<Rule.Input>, phi: UnsafeMutablePointer<Double>,
+        goes: UnsafeMutablePointer<Int32>, offsets: UnsafeMutablePointer<Int>
     ) {
         let columns = featureCount + 1
         let categories = self.categories
@@ -162,6 +166,8 @@ extension Forest {
                         goes[i - start] = Int32(Rule.child(nodes[i], input[nodes[i].feature], categories))
                     }
                     let block = phi + Int(groups[t]) * columns
+                    // First every leaf's term offset, then the additions: the table reads no longer wait
+                    // on the mask arithmetic, so the CPU can have many of them in flight at once.
                     for leaf in first..<last {
                         let d = Int(tables.leafWidth[leaf])
                         var followed = (1 << d) - 1
@@ -169,9 +175,13 @@ extension Forest {
                         where goes[Int(tables.stepNode[s]) - start] != tables.stepChild[s] {
                             followed &= ~Int(tables.stepBit[s])
                         }
-                        let base = terms + tables.leafTermStart[leaf] + followed * d
+                        offsets[leaf - first] = tables.leafTermStart[leaf] + followed * d
+                    }
+                    for leaf in first..<last {
+                        let d = Int(tables.leafWidth[leaf])
+                        let base = terms + offsets[leaf - first]
                         let featureBase = Int(tables.leafFeatureStart[leaf])
-                        for k in 0..<d { block[Int(tables.features[featureBase + k])] += base[k] }
+                        for k in 0..<d { block[Int(tables.features[featureBase + k])] += Double(base[k]) }
                     }
                 }
             }

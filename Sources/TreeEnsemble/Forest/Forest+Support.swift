@@ -16,18 +16,30 @@ extension Forest {
         withScratch(inputs: inputWidth, accumulators: 1, lanes: 1) { input, _, _ in
             Rule.convert(row, featureCount: featureCount, into: input)
             withPointers { p in
-                covers.withUnsafeBufferPointer { covers in
+                logLeafShares.withUnsafeBufferPointer { shares in
                     for t in 0..<p.treeCount {
-                        let root = Int(p.roots[t])
-                        var index = root
+                        var index = Int(p.roots[t])
                         for _ in 0..<p.depths[t] { index = Self.step(p.nodes, index, input, categories) }
-                        let rootCover = covers[root]
-                        let share = rootCover > 0 ? covers[index] / rootCover : 1
-                        logSum += Foundation.log(Swift.max(share, 1e-12))
+                        logSum += shares[index]
                     }
                 }
             }
         }
         return treeCount > 0 ? Foundation.exp(logSum / Double(treeCount)) : 1
+    }
+
+    /// `log(max(cover(leaf) / cover(root), 1e-12))` per node (0 for internal nodes and empty roots).
+    func makeLogLeafShares() -> [Double] {
+        var shares = [Double](repeating: 0, count: nodes.count)
+        for t in 0..<treeCount {
+            let root = Int(roots[t])
+            let end = t + 1 < treeCount ? Int(roots[t + 1]) : nodes.count
+            let rootCover = covers[root]
+            for i in root..<end where nodes[i].isLeaf {
+                let share = rootCover > 0 ? covers[i] / rootCover : 1
+                shares[i] = Foundation.log(Swift.max(share, 1e-12))
+            }
+        }
+        return shares
     }
 }

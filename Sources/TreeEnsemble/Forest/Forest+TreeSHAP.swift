@@ -30,14 +30,18 @@ extension Forest {
         let perRow = groupCount * columns
         out.update(repeating: 0, count: count * perRow)
         if useTables, let tables = leafTables.data {
-            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Swift.max(1, tables.maxTreeNodes)) { goesBuffer in
-                withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: inputWidth) { inputBuffer in
-                    guard let goes = goesBuffer.baseAddress, let input = inputBuffer.baseAddress else { return }
-                    for r in 0..<count {
-                        Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
-                        let phiRow = out + r * perRow
-                        addContributions(tables, row: input, phi: phiRow, goes: goes)
-                        for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
+            let scratch = Swift.max(1, tables.maxTreeNodes)
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: scratch) { goesBuffer in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: scratch) { offsetBuffer in
+                    withUnsafeTemporaryAllocation(of: Rule.Input.self, capacity: inputWidth) { inputBuffer in
+                        guard let goes = goesBuffer.baseAddress, let offsets = offsetBuffer.baseAddress, let input = inputBuffer.baseAddress
+                        else { return }
+                        for r in 0..<count {
+                            Rule.convert(rows + r * featureCount, featureCount: featureCount, into: input)
+                            let phiRow = out + r * perRow
+                            addContributions(tables, row: input, phi: phiRow, goes: goes, offsets: offsets)
+                            for g in 0..<groupCount { phiRow[g * columns + featureCount] = shapBias[g] }
+                        }
                     }
                 }
             }

@@ -28,6 +28,8 @@ struct Forest<Rule: SplitRule>: Sendable {
     var shapBias: [Double] = []
     /// `shapRatios[a * shapRatioStride + b] = a / b`: the integer ratios of TreeSHAP's weight updates.
     var shapRatios: [Double] = []
+    /// `log(cover(leaf) / cover(root))` of each leaf (0 for internal nodes), for ``leafSupport(row:)``.
+    var logLeafShares: [Double] = []
     /// Per-leaf TreeSHAP terms for shallow trees (see ``LeafTables``); empty when they would be too large.
     var leafTables = LeafTables(nil)
     var categories = CategorySets()
@@ -101,6 +103,7 @@ struct ForestBuilder<Rule: SplitRule> {
             for b in 1..<stride { forest.shapRatios[a * stride + b] = Double(a) / Double(b) }
         }
         forest.leafTables = LeafTables(forest.makeLeafTables())
+        forest.logLeafShares = forest.makeLogLeafShares()
         return forest
     }
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -36,8 +37,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
 
-    binary = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], check=True, capture_output=True,
-                            text=True, cwd=ROOT).stdout.strip() + "/leadgate"
+    # LEADGATE_BIN names a release binary built elsewhere (Benchmarks/load/run.sh builds into .build-release).
+    binary = os.environ.get("LEADGATE_BIN") or subprocess.run(
+        ["swift", "build", "-c", "release", "--show-bin-path"], check=True, capture_output=True, text=True,
+        cwd=ROOT).stdout.strip() + "/leadgate"
     common = ["--model", str(a.model), "--input", str(a.input), "--rows", str(a.rows), "--threads", str(a.threads),
               "--repeat", str(a.repeat)]
     ours = run_json([binary, "bench", *common, "--contribs", "--json"])

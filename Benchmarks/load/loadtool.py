@@ -256,13 +256,13 @@ def summary(results: str, json_out: str) -> None:
             f"- **Batch** (`/v1/leads/batch-score`, {b.get('leads'):,} leads, {b.get('body_bytes', 0) / 1e6:.1f} MB): "
             f"{times}; HTTP {', '.join(map(str, b.get('http_codes', [])))}; "
             f"scored {b.get('scored')}, failed {b.get('failed')}; response {b.get('response_bytes', 0) / 1e6:.1f} MB. "
-            f"Sent with `Expect:` (no 100-continue)."
+            f"Sent with `Expect:` (curl does not ask for 100-continue)."
         )
         e = b.get("expect_100_continue") or {}
         if e:
             out.append(
                 f"- Batch with curl's default `Expect: 100-continue`: {e.get('time_s'):.3f} s, first response byte at "
-                f"{e.get('starttransfer_s'):.3f} s (LeadGate sends no `100 Continue`, so curl waits 1 s before the body)."
+                f"{e.get('starttransfer_s'):.3f} s (LeadGate answers `100 Continue` at once, so the body goes without curl's 1 s wait)."
             )
     c = data["check"]
     if c:

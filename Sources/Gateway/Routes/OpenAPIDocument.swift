@@ -535,7 +535,8 @@ enum OpenAPIDocument {
                 "operationId": "readyz",
                 "tags": ["operations"],
                 "summary": "Readiness",
-                "description": "Public. 200 with the model summary; the gateway only serves once a default (or fallback) model has loaded.",
+                "description":
+        "Public. 200 with the model summary once a default (or fallback) model has loaded; 503 while the gateway drains to stop.",
                 "responses": {
                   "200": {
                     "description": "Ready.",
@@ -546,6 +547,11 @@ enum OpenAPIDocument {
                         "example": {"status": "ready", "models": 1, "default_model": "realestate@2026.11.0", "degraded": false}
                       }
                     }
+                  },
+                  "503": {
+                    "description": "Shutting down (SIGTERM/SIGINT): every route answers 503 shutting-down with Retry-After while in-flight requests finish.",
+                    "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
                   }
                 },
                 "security": []
@@ -1162,6 +1168,7 @@ enum OpenAPIDocument {
                   "urn:leadgate:problem:unsupported-media-type": "415: the Content-Type is not JSON.",
                   "urn:leadgate:problem:invalid-lead": "422: fields are missing, of the wrong type, out of bounds or unknown; see errors.",
                   "urn:leadgate:problem:internal": "500: an unexpected failure; detail names the request id.",
+                  "urn:leadgate:problem:shutting-down": "503: the gateway is draining before it stops; retry (Retry-After: 1).",
                   "urn:leadgate:problem:http-<code>": "Any other HTTP error, named by its status code."
                 }
               }

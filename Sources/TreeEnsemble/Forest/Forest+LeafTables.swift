@@ -15,20 +15,26 @@
 /// The result is the same sum as ``Forest/Walker`` computes, up to rounding.
 ///
 /// A class, so a forest stays a small value however large its tables are.
-final class LeafTables: Sendable {
+final class LeafTables<Term: BinaryFloatingPoint & Sendable>: Sendable {
     /// `nil` when a path has too many distinct features or the terms would be too many.
-    let data: LeafTableData?
+    let data: LeafTableData<Term>?
 
-    init(_ data: LeafTableData?) { self.data = data }
+    init(_ data: LeafTableData<Term>?) { self.data = data }
 
     /// Distinct features per path above which the tables are not built (2^d × d terms per leaf).
+    static var maxWidth: Int { LeafTableLimits.maxWidth }
+    /// Bytes of terms above which the tables are not built: the recursion is used instead.
+    static var maxBytes: Int { LeafTableLimits.maxBytes }
+}
+
+/// Size limits of ``LeafTables``, shared by every term type.
+enum LeafTableLimits {
     static var maxWidth: Int { 10 }
-    /// Terms above which the tables are not built (4 bytes each): the recursion is used instead.
-    static var maxTerms: Int { 16 << 20 }
+    static var maxBytes: Int { 64 << 20 }
 }
 
 /// The arrays of ``LeafTables``.
-struct LeafTableData: Sendable {
+struct LeafTableData<Term: BinaryFloatingPoint & Sendable>: Sendable {
     /// Per tree: first leaf (index into the per-leaf arrays) and the node range of the tree.
     var treeLeafStart: [Int32] = []
     var treeNodeStart: [Int32] = []
@@ -45,22 +51,23 @@ struct LeafTableData: Sendable {
     /// Distinct features of each leaf, as output columns.
     var features: [Int32] = []
     /// `terms[leafTermStart[l] + A × d + k]`: leaf `l`'s share of its feature `k` when the row follows
-    /// the features in mask `A`. Stored as float32 (computed in double): explaining a row reads one
-    /// term group per leaf from tables that outgrow the caches, so their size is what a row costs.
-    /// xgboost itself computes `pred_contribs` in float32.
-    var terms: [Float] = []
+    /// the features in mask `A`. Computed in double and stored in the library's own precision
+    /// (float32 for xgboost, which computes `pred_contribs` in float32; double for LightGBM): a row
+    /// reads one term group per leaf from tables that outgrow the caches, so their size is what a
+    /// row costs.
+    var terms: [Term] = []
     /// Nodes in the largest tree (scratch size for one row).
     var maxTreeNodes = 0
 }
 
 extension Forest {
     /// Builds the leaf tables, or returns `nil` when a path has too many distinct features or the
-    /// tables would exceed ``LeafTables/maxTerms``.
-    func makeLeafTables() -> LeafTableData? {
-        var tables = LeafTableData()
+    /// tables would exceed ``LeafTables/maxBytes``.
+    func makeLeafTables() -> LeafTableData<Scalar>? {
+        var tables = LeafTableData<Scalar>()
         var termCount = 0
-        var weight = [[Double]](repeating: [], count: LeafTables.maxWidth + 1)
-        for d in 1...LeafTables.maxWidth {
+        var weight = [[Double]](repeating: [], count: LeafTableLimits.maxWidth + 1)
+        for d in 1...LeafTableLimits.maxWidth {
             // w(s, d) = s! (d−s−1)! / d!, built as a product to stay exact for small d.
             weight[d] = (0..<d).map { s in
                 var value = 1.0 / Double(d)
@@ -93,7 +100,7 @@ extension Forest {
                     let feature = Rule.feature(ofColumn: nodes[parent].feature, featureCount: featureCount)
                     var slot = distinct.firstIndex(of: feature) ?? -1
                     if slot < 0 {
-                        guard distinct.count < LeafTables.maxWidth else { return nil }
+                        guard distinct.count < LeafTableLimits.maxWidth else { return nil }
                         slot = distinct.count
                         distinct.append(feature)
                         zero.append(1)
@@ -105,7 +112,7 @@ extension Forest {
                 }
                 let d = distinct.count
                 termCount += (1 << d) * d
-                guard termCount <= LeafTables.maxTerms else { return nil }
+                guard termCount * MemoryLayout<Scalar>.size <= LeafTableLimits.maxBytes else { return nil }
                 tables.leafFeatureStart.append(Int32(tables.features.count))
                 tables.features.append(contentsOf: distinct.map { Int32($0) })
                 tables.leafWidth.append(UInt8(d))
@@ -119,7 +126,7 @@ extension Forest {
     }
 
     /// The `2^d × d` terms of one leaf (see ``LeafTables``).
-    private func appendTerms(d: Int, zero: [Double], value: Double, weight: [Double], to terms: inout [Float]) {
+    private func appendTerms(d: Int, zero: [Double], value: Double, weight: [Double], to terms: inout [Scalar]) {
         let full = (1 << d) - 1
         // Z[M] = Π_{j ∈ M} z_j for every subset M.
         var product = [Double](repeating: 1, count: 1 << d)
@@ -139,7 +146,7 @@ extension Forest {
                     subset = (subset - 1) & others
                 }
                 let one = followed & bit != 0 ? 1.0 : 0.0
-                terms.append(Float(value * (one - zero[k]) * sum))
+                terms.append(Scalar(value * (one - zero[k]) * sum))
             }
         }
     }
@@ -148,7 +155,7 @@ extension Forest {
     /// `featureCount + 1` per group). `goes` and `offsets` hold ``LeafTableData/maxTreeNodes`` scratch
     /// entries each.
     func addContributions(
-        _ tables: LeafTableData, row input: UnsafePointer<Rule.Input>, phi: UnsafeMutablePointer<Double>,
+        _ tables: LeafTableData<Scalar>, row input: UnsafePointer<Rule.Input>, phi: UnsafeMutablePointer<Double>,
         goes: UnsafeMutablePointer<Int32>, offsets: UnsafeMutablePointer<Int>
     ) {
         let columns = featureCount + 1

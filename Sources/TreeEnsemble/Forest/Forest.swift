@@ -31,7 +31,7 @@ struct Forest<Rule: SplitRule>: Sendable {
     /// `log(cover(leaf) / cover(root))` of each leaf (0 for internal nodes), for ``leafSupport(row:)``.
     var logLeafShares: [Double] = []
     /// Per-leaf TreeSHAP terms for shallow trees (see ``LeafTables``); empty when they would be too large.
-    var leafTables = LeafTables(nil)
+    var leafTables = LeafTables<Scalar>(nil)
     var categories = CategorySets()
     /// Depth of the deepest leaf (a single-leaf tree has depth 0).
     var maxDepth = 0

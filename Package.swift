@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "TreeEnsemble", targets: ["TreeEnsemble"]),
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "Reranker", targets: ["Reranker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -48,6 +49,7 @@ let package = Package(
             dependencies: ["TreeEnsemble", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
+        .target(name: "Reranker", dependencies: ["CCurl"], swiftSettings: strict),
         .target(
             name: "Gateway",
             dependencies: [
@@ -92,6 +94,14 @@ let package = Package(
                 "Gateway", "Scoring", "CCurl", "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RerankerTests",
+            dependencies: [
+                "Reranker",
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -1,3 +1,4 @@
+import Reranker
 import Scoring
 
 /// `options` of a score request.

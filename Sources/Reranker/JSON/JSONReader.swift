@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 
-/// A parsed JSON value. Objects keep their keys in order.
-enum JSONNode: Sendable {
+/// A parsed JSON value. Objects keep their keys in order; booleans and numbers stay distinct.
+public enum JSONNode: Sendable {
     case null
     case bool(Bool)
     case number(Double)
@@ -9,7 +9,7 @@ enum JSONNode: Sendable {
     case array([JSONNode])
     case object([(key: String, value: JSONNode)])
 
-    var typeName: String {
+    public var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -24,17 +24,17 @@ enum JSONNode: Sendable {
 /// A strict RFC 8259 JSON parser for request bodies: one pass over the bytes, no reflection, errors
 /// with line and column. Nesting is limited (the parser recurses), strings must be valid UTF-8, and
 /// numbers must be finite.
-struct JSONReader {
-    struct Failure: Error, CustomStringConvertible {
-        var message: String
-        var line: Int
-        var column: Int
-        var description: String { "\(message) at line \(line), column \(column)" }
+public struct JSONReader {
+    public struct Failure: Error, CustomStringConvertible {
+        public var message: String
+        public var line: Int
+        public var column: Int
+        public var description: String { "\(message) at line \(line), column \(column)" }
     }
 
-    static let maxDepth = 64
+    public static let maxDepth = 64
 
-    static func parse(_ data: Data) throws(Failure) -> JSONNode {
+    public static func parse(_ data: Data) throws(Failure) -> JSONNode {
         let bytes = [UInt8](data)
         return try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
             var reader = JSONReader(bytes: buffer)
@@ -266,5 +266,28 @@ struct JSONReader {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw fail("the number `\(text)` is out of range") }
         return value
+    }
+}
+
+extension JSONNode {
+    /// The member `key` of an object (the last one when repeated), or `nil`.
+    public subscript(key: String) -> JSONNode? {
+        guard case .object(let members) = self else { return nil }
+        return members.last { $0.key == key }?.value
+    }
+
+    public var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var number: Double? {
+        if case .number(let x) = self { return x }
+        return nil
+    }
+
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Asks an OpenAI-compatible chat-completions endpoint for a bounded score multiplier, under a hard
+/// budget, and turns every failure into a reason code. Works with OpenAI, Groq, vLLM, llama.cpp
+/// server, Ollama and LiteLLM: plain `POST {base}/chat/completions`, bearer key, JSON body.
+public final class LLMReranker: Sendable {
+    public struct Settings: Sendable {
+        public enum ResponseFormat: String, Sendable, CaseIterable {
+            /// `response_format: {type: json_schema, json_schema: {strict: true, …}}`.
+            case jsonSchema = "json_schema"
+            /// `response_format: {type: json_object}`, for servers without JSON-schema support.
+            case jsonObject = "json_object"
+            /// No `response_format` at all.
+            case none
+        }
+
+        /// Up to and including `/v1`, e.g. `http://127.0.0.1:4000/v1`.
+        public var baseURL: String
+        /// Overrides the prompt's model when set.
+        public var model: String?
+        public var apiKey: String?
+        /// The whole LLM step: connect, send, wait, read.
+        public var budget: Duration = .milliseconds(500)
+        public var connectCap: Duration = .milliseconds(150)
+        /// `max_tokens` (most servers) or `max_completion_tokens` (newer OpenAI models).
+        public var maxTokensField = "max_tokens"
+        public var responseFormat = ResponseFormat.jsonSchema
+        public var seed: Int? = 7
+        public var maxInFlight = 1_000
+        public var caBundle: String?
+        public var breaker = BreakerStateMachine.Settings()
+
+        public init(baseURL: String) { self.baseURL = baseURL }
+    }
+
+    public let settings: Settings
+    public let prompt: PromptTemplate
+    public let breaker: CircuitBreaker
+    let client: CurlMultiClient
+    let validator = AnswerValidator()
+
+    public init(settings: Settings, prompt: PromptTemplate) throws(TransportError) {
+        self.settings = settings
+        self.prompt = prompt
+        self.breaker = CircuitBreaker(settings: settings.breaker)
+        self.client = try CurlMultiClient(
+            options: .init(maxInFlight: settings.maxInFlight, maxResponseBytes: 256 * 1024, caBundle: settings.caBundle))
+    }
+
+    /// The model the requests name.
+    public var model: String { settings.model ?? prompt.model ?? "default" }
+
+    /// Calls in flight now.
+    public var inFlight: Int { client.inFlight }
+
+    /// Asks for one lead's adjustment within `budget` (default: the configured budget).
+    public func adjust(_ facts: PromptTemplate.Facts, budget: Duration? = nil) async -> RerankOutcome {
+        let budget = budget ?? settings.budget
+        guard budget > .milliseconds(5) else { return .fallback(.timeout, "no budget left") }
+        guard breaker.allow() else { return .fallback(.breakerOpen, "the circuit breaker is open") }
+        let start = ContinuousClock.now
+        let messages = prompt.render(facts)
+        var headers = ["Content-Type: application/json", "Accept: application/json"]
+        if let key = settings.apiKey, !key.isEmpty { headers.append("Authorization: Bearer \(key)") }
+        let call = HTTPCall(
+            url: settings.baseURL.trimmingSuffix("/") + "/chat/completions", headers: headers, body: requestBody(messages),
+            timeout: budget, connectTimeout: min(settings.connectCap, budget))
+        let reply: HTTPReply
+        do {
+            reply = try await client.execute(call)
+        } catch {
+            let latency = ContinuousClock.now - start
+            let code: ReasonCode
+            switch error.kind {
+            case .timeout, .cancelled: code = .timeout
+            case .connect: code = .connectError
+            case .shed: code = .shed
+            case .tooLarge, .closed, .failed: code = .upstreamError
+            }
+            if code != .shed { breaker.record(failure: true) }
+            return .fallback(code, error.message, latency: latency)
+        }
+        let latency = ContinuousClock.now - start
+        let unhealthy = reply.status == 429 || reply.status >= 500 || (400...499).contains(reply.status)
+        breaker.record(failure: unhealthy, retryAfter: unhealthy ? Self.retryAfter(reply.headers["retry-after"]) : nil)
+        switch validator.judge(status: reply.status, body: reply.body) {
+        case .accepted(let adjustment, let usage):
+            return RerankOutcome(result: .applied(adjustment), latency: latency, usage: usage)
+        case .rejected(let code, let detail):
+            return RerankOutcome(result: .fallback(code, detail: detail), latency: latency)
+        }
+    }
+
+    /// Stops the transport; later calls fall back with `upstream_error`.
+    public func shutdown() { client.shutdown() }
+
+    func requestBody(_ messages: (system: String, user: String)) -> [UInt8] {
+        var body: [String: Any] = [
+            "model": model,
+            "messages": [["role": "system", "content": messages.system], ["role": "user", "content": messages.user]],
+            "temperature": prompt.temperature,
+            settings.maxTokensField: prompt.maxTokens,
+        ]
+        if let seed = settings.seed { body["seed"] = seed }
+        switch settings.responseFormat {
+        case .jsonSchema:
+            body["response_format"] = [
+                "type": "json_schema",
+                "json_schema": [
+                    "name": "lead_adjustment", "strict": true,
+                    "schema": [
+                        "type": "object", "additionalProperties": false, "required": ["multiplier", "reasoning"],
+                        "properties": [
+                            "multiplier": ["type": "number", "minimum": 0.8, "maximum": 1.2],
+                            "reasoning": ["type": "string", "maxLength": 600],
+                        ],
+                    ] as [String: Any],
+                ] as [String: Any],
+            ]
+        case .jsonObject:
+            body["response_format"] = ["type": "json_object"]
+        case .none:
+            break
+        }
+        return [UInt8]((try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data())
+    }
+
+    /// `Retry-After` in seconds (the HTTP-date form is ignored: it is only a hint).
+    static func retryAfter(_ value: String?) -> Duration? {
+        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0, seconds < 86_400 else { return nil }
+        return .milliseconds(Int(seconds * 1000))
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
+}

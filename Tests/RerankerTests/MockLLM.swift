@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Reranker
+
+/// What the mock chat-completions endpoint answers.
+struct MockAnswer: Sendable {
+    var status = 200
+    var delay: Duration = .zero
+    var headers: [String: String] = [:]
+    var body: String
+
+    /// A well-formed completion whose message content is `content`.
+    static func completion(_ content: String, finish: String = "stop", refusal: String? = nil, delay: Duration = .zero) -> MockAnswer {
+        var message: [String: Any] = ["role": "assistant", "content": content]
+        if let refusal { message["refusal"] = refusal }
+        let envelope: [String: Any] = [
+            "id": "chatcmpl-test", "object": "chat.completion", "model": "mock",
+            "choices": [["index": 0, "message": message, "finish_reason": finish]],
+            "usage": ["prompt_tokens": 120, "completion_tokens": 18, "total_tokens": 138],
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: envelope)) ?? Data()
+        return MockAnswer(delay: delay, body: String(decoding: data, as: UTF8.self))
+    }
+
+    static func adjustment(_ multiplier: Double, _ reasoning: String = "Pre-approved and touring soon.", delay: Duration = .zero) -> MockAnswer {
+        completion(#"{"multiplier": \#(multiplier), "reasoning": "\#(reasoning)"}"#, delay: delay)
+    }
+}
+
+/// Records what the mock received.
+final class MockLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bodies: [[String: Any]] = []
+    private var headerLines: [[String: String]] = []
+
+    /// Records a request and returns its index (0 for the first).
+    func append(_ body: [String: Any], headers: [String: String]) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        bodies.append(body)
+        headerLines.append(headers)
+        return bodies.count - 1
+    }
+
+    var requests: [[String: Any]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return bodies
+    }
+
+    var headers: [[String: String]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return headerLines
+    }
+}
+
+/// An OpenAI-compatible `POST /v1/chat/completions` on a free loopback port; `answer` decides each reply.
+func withMockLLM<T: Sendable>(
+    _ answer: @escaping @Sendable (_ request: [String: Any], _ index: Int) -> MockAnswer,
+    _ body: @Sendable (_ baseURL: String, _ log: MockLog) async throws -> T
+) async throws -> T {
+    let log = MockLog()
+    let router = Router()
+    router.post("/v1/chat/completions") { request, _ in
+        let buffer = try await request.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))) as? [String: Any] ?? [:]
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let index = log.append(json, headers: headers)
+        let reply = answer(json, index)
+        if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        for (name, value) in reply.headers { if let key = HTTPField.Name(name) { fields[key] = value } }
+        return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
+    }
+    var logger = Logger(label: "mock-llm")
+    logger.logLevel = .critical
+    let ports = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var iterator = ports.stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TransportError(.failed, "the mock did not start") }
+        defer { group.cancelAll() }
+        return try await body("http://127.0.0.1:\(port)/v1", log)
+    }
+}

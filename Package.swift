@@ -101,18 +101,29 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Scoring", "CCurl", "COpenSSL",
+                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
-        .testTarget(
-            name: "RerankerTests",
+        // Test doubles shared by the test targets: a mock OpenAI-compatible server, a silent socket.
+        .target(
+            name: "TestSupport",
             dependencies: [
                 "Reranker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RerankerTests",
+            dependencies: [
+                "Reranker", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+import Reranker
 public import Scoring
 import ServiceLifecycle
 import UnixSignals
@@ -20,8 +21,10 @@ public enum GatewayApplication {
         let registry = try ModelRegistry(selection: config.models, thresholds: config.thresholds, reasonCount: config.reasonCount)
         let authenticator = try Authenticator(config: config)
         let metrics = GatewayMetrics()
+        let reranker = try makeReranker(config)
         let service = ScoringService(
-            config: config, registry: registry, liveScores: LiveScoreStore(capacity: config.liveScoreCapacity), metrics: metrics)
+            config: config, registry: registry, liveScores: LiveScoreStore(capacity: config.liveScoreCapacity), metrics: metrics,
+            reranker: reranker)
         let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
             let result = registry.reload()
             switch result {
@@ -64,6 +67,31 @@ public enum GatewayApplication {
 }
 
 extension GatewayApplication {
+    /// The LLM step when `llm.base_url` (or `LEADGATE_LLM_BASE_URL`) is set.
+    static func makeReranker(_ config: GatewayConfig) throws(ConfigurationError) -> LLMReranker? {
+        guard let baseURL = config.llmBaseURL else { return nil }
+        let prompt: PromptTemplate
+        do {
+            prompt = try PromptTemplate(contentsOfFile: config.llmPrompt)
+        } catch {
+            throw ConfigurationError(key: "llm.prompt", "\(error.message) (LEADGATE_LLM_PROMPT overrides the path.)")
+        }
+        var settings = LLMReranker.Settings(baseURL: baseURL)
+        settings.model = config.llmModel
+        settings.apiKey = config.llmAPIKey
+        settings.budget = .milliseconds(config.llmTimeoutMS)
+        settings.connectCap = .milliseconds(config.llmConnectTimeoutMS)
+        settings.maxTokensField = config.llmMaxTokensField
+        settings.responseFormat = LLMReranker.Settings.ResponseFormat(rawValue: config.llmResponseFormat) ?? .jsonSchema
+        settings.maxInFlight = config.llmMaxInFlight
+        settings.caBundle = config.llmCABundle
+        do {
+            return try LLMReranker(settings: settings, prompt: prompt)
+        } catch {
+            throw ConfigurationError(key: "llm.base_url", "the HTTP client could not start: \(error.message)")
+        }
+    }
+
     /// Serves until SIGTERM or SIGINT, then drains: new requests get 503 `shutting-down`, requests in
     /// flight finish and write their whole response (up to `drainTimeout`), and the server stops.
     /// A second signal stops at once.

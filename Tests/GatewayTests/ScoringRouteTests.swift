@@ -51,7 +51,7 @@ import Testing
             #expect(response.status == 200, "\(response.text)")
             let body = try response.json()
             #expect(body["reasons"] == nil)
-            #expect((body["rerank"] as? [String: Any])?["reason_code"] as? String == "skipped")
+            #expect((body["rerank"] as? [String: Any])?["reason"] as? String == "skipped")
         }
     }
 

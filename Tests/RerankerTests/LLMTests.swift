@@ -1,5 +1,6 @@
 import Foundation
 import Reranker
+import TestSupport
 import Testing
 
 enum PromptFixtures {

@@ -51,6 +51,13 @@ public struct GatewayConfig: Sendable {
     public var llmModel: String?
     public var llmAPIKey: String?
     public var llmTimeoutMS = 500
+    /// The prompt file (ARCHITECTURE §5).
+    public var llmPrompt = "prompts/lead-adjust.prompt"
+    public var llmResponseFormat = "json_schema"
+    public var llmMaxTokensField = "max_tokens"
+    public var llmMaxInFlight = 1_000
+    public var llmConnectTimeoutMS = 150
+    public var llmCABundle: String?
 
     public init() {}
 
@@ -190,10 +197,23 @@ public struct GatewayConfig: Sendable {
             redisURL = try redis["url"]?.string()
         }
         if let llm = root["llm"] {
-            try llm.checkKeys(["base_url", "model", "timeout_ms", "api_key_env"])
+            try llm.checkKeys([
+                "base_url", "model", "timeout_ms", "api_key_env", "prompt", "response_format", "max_tokens_field", "max_in_flight",
+                "connect_timeout_ms", "ca_bundle",
+            ])
             llmBaseURL = try llm["base_url"]?.string()
             llmModel = try llm["model"]?.string()
             llmTimeoutMS = try llm["timeout_ms"]?.int() ?? llmTimeoutMS
+            if let prompt = try llm["prompt"]?.string() {
+                llmPrompt = prompt.hasPrefix("/") ? prompt : (baseDirectory as NSString).appendingPathComponent(prompt)
+            } else {
+                llmPrompt = ((baseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("prompts/lead-adjust.prompt")
+            }
+            llmResponseFormat = try llm["response_format"]?.string() ?? llmResponseFormat
+            llmMaxTokensField = try llm["max_tokens_field"]?.string() ?? llmMaxTokensField
+            llmMaxInFlight = try llm["max_in_flight"]?.int() ?? llmMaxInFlight
+            llmConnectTimeoutMS = try llm["connect_timeout_ms"]?.int() ?? llmConnectTimeoutMS
+            llmCABundle = try llm["ca_bundle"]?.string()
             if let variable = try llm["api_key_env"]?.string() { llmAPIKey = environment[variable] }
         }
     }
@@ -214,6 +234,7 @@ public struct GatewayConfig: Sendable {
         if let key = env["LEADGATE_LLM_API_KEY"] { llmAPIKey = key.isEmpty ? nil : key }
         if let ms = try int("LEADGATE_LLM_TIMEOUT_MS", 1...60_000, "a timeout in milliseconds") { llmTimeoutMS = ms }
         if let dir = env["LEADGATE_MODELS_DIR"] { models.directory = dir }
+        if let prompt = env["LEADGATE_LLM_PROMPT"] { llmPrompt = prompt }
         if let mode = env["LEADGATE_AUTH_MODE"] {
             guard let value = AuthMode(rawValue: mode) else {
                 throw ConfigurationError(key: "LEADGATE_AUTH_MODE", "`\(mode)` is not a mode. Use one of: none, api_key, jwt.")
@@ -278,6 +299,16 @@ public struct GatewayConfig: Sendable {
         guard (1...60_000).contains(llmTimeoutMS) else {
             throw ConfigurationError(key: "llm.timeout_ms", "is \(llmTimeoutMS). Use 1–60000 milliseconds.")
         }
+        guard ["json_schema", "json_object", "none"].contains(llmResponseFormat) else {
+            throw ConfigurationError(
+                key: "llm.response_format",
+                "`\(llmResponseFormat)` is not a format. Use json_schema, json_object (servers without JSON schema) or none.")
+        }
+        guard ["max_tokens", "max_completion_tokens"].contains(llmMaxTokensField) else {
+            throw ConfigurationError(key: "llm.max_tokens_field", "`\(llmMaxTokensField)` is not a field. Use max_tokens or max_completion_tokens.")
+        }
+        try positive(llmMaxInFlight, "llm.max_in_flight", max: 100_000)
+        try positive(llmConnectTimeoutMS, "llm.connect_timeout_ms", max: 60_000)
     }
 
     private static func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, _: T.Type) throws(ConfigurationError) -> T

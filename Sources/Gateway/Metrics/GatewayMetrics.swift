@@ -1,4 +1,5 @@
 import Foundation
+import Reranker
 import Scoring
 import Synchronization
 import TreeEnsemble
@@ -34,6 +35,11 @@ public final class GatewayMetrics: Sendable {
         var invalidLeads: UInt64 = 0
         var reloads: [String: UInt64] = [:]
         var inFlight = 0
+        var rerank: [String: UInt64] = [:]
+        var rerankLatency = Histogram()
+        var badgeFlips: [String: UInt64] = [:]
+        var promptTokens: UInt64 = 0
+        var completionTokens: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -67,6 +73,36 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
+    func reranked(_ outcome: RerankOutcome) {
+        let key: String
+        switch outcome.result {
+        case .applied: key = "applied"
+        case .fallback(let code, _): key = code.rawValue
+        }
+        let seconds = outcome.latency.seconds
+        var bucket = Self.buckets.count
+        for (i, bound) in Self.buckets.enumerated() where seconds <= bound {
+            bucket = i
+            break
+        }
+        state.withLock { s in
+            s.rerank[key, default: 0] += 1
+            if outcome.latency > .zero {
+                if bucket < s.rerankLatency.counts.count { s.rerankLatency.counts[bucket] += 1 }
+                s.rerankLatency.sum += seconds
+                s.rerankLatency.count += 1
+            }
+            if let usage = outcome.usage {
+                s.promptTokens += UInt64(max(0, usage.prompt))
+                s.completionTokens += UInt64(max(0, usage.completion))
+            }
+        }
+    }
+
+    func badgeFlipped(from: Badge, to: Badge) {
+        state.withLock { $0.badgeFlips["\(from.rawValue)->\(to.rawValue)", default: 0] += 1 }
+    }
+
     func invalidLeads(_ count: Int) {
         guard count > 0 else { return }
         state.withLock { $0.invalidLeads += UInt64(count) }
@@ -77,7 +113,7 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The text exposition format (version 0.0.4).
-    func render(snapshot: ModelRegistry.Snapshot, liveScores: Int) -> String {
+    func render(snapshot: ModelRegistry.Snapshot, liveScores: Int, reranker: LLMReranker? = nil) -> String {
         let s = state.withLock { $0 }
         var out = ""
         out.reserveCapacity(8192)
@@ -129,6 +165,37 @@ public final class GatewayMetrics: Sendable {
         out += "leadgate_model_degraded \(snapshot.isDegraded ? 1 : 0)\n"
         out += "# HELP leadgate_live_scores Leads with a live score in memory.\n# TYPE leadgate_live_scores gauge\n"
         out += "leadgate_live_scores \(liveScores)\n"
+        out += "# HELP leadgate_rerank_total LLM step outcomes: applied, or the fallback reason.\n# TYPE leadgate_rerank_total counter\n"
+        for key in s.rerank.keys.sorted() {
+            let status = key == "applied" ? "applied" : (key == "disabled" || key == "skipped") ? key : "fallback"
+            out += "leadgate_rerank_total{status=\"\(status)\",reason=\"\(key == "applied" ? "" : key)\"} \(s.rerank[key] ?? 0)\n"
+        }
+        out += "# HELP leadgate_llm_duration_seconds Time of LLM calls that went out, whatever their outcome.\n"
+        out += "# TYPE leadgate_llm_duration_seconds histogram\n"
+        var cumulative: UInt64 = 0
+        for (i, bound) in Self.buckets.enumerated() {
+            cumulative += s.rerankLatency.counts[i]
+            out += "leadgate_llm_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        out += "leadgate_llm_duration_seconds_bucket{le=\"+Inf\"} \(s.rerankLatency.count)\n"
+        out += "leadgate_llm_duration_seconds_sum \(s.rerankLatency.sum)\nleadgate_llm_duration_seconds_count \(s.rerankLatency.count)\n"
+        out += "# HELP leadgate_badge_flips_total Leads whose badge the LLM changed, by base and final badge.\n"
+        out += "# TYPE leadgate_badge_flips_total counter\n"
+        for key in s.badgeFlips.keys.sorted() {
+            let parts = key.components(separatedBy: "->")
+            out += "leadgate_badge_flips_total{from=\"\(parts[0])\",to=\"\(parts.last ?? "")\"} \(s.badgeFlips[key] ?? 0)\n"
+        }
+        out += "# HELP leadgate_llm_tokens_total Tokens the LLM server reported.\n# TYPE leadgate_llm_tokens_total counter\n"
+        out += "leadgate_llm_tokens_total{kind=\"prompt\"} \(s.promptTokens)\nleadgate_llm_tokens_total{kind=\"completion\"} \(s.completionTokens)\n"
+        if let reranker {
+            out += "# HELP leadgate_llm_in_flight LLM calls in flight.\n# TYPE leadgate_llm_in_flight gauge\n"
+            out += "leadgate_llm_in_flight \(reranker.inFlight)\n"
+            out += "# HELP leadgate_llm_breaker_state 1 for the breaker's current state.\n# TYPE leadgate_llm_breaker_state gauge\n"
+            let current = reranker.breaker.state
+            for state in ["closed", "open", "half_open"] {
+                out += "leadgate_llm_breaker_state{state=\"\(state)\"} \(current.rawValue == state ? 1 : 0)\n"
+            }
+        }
         out += "# HELP leadgate_uptime_seconds Seconds since the gateway started.\n# TYPE leadgate_uptime_seconds gauge\n"
         out += "leadgate_uptime_seconds \(Int(Date().timeIntervalSince(started)))\n"
         return out

@@ -135,7 +135,7 @@ enum OpenAPIDocument {
                             "final_score": 47,
                             "confidence": 0.765
                           },
-                          "rerank": {"status": "disabled", "reason_code": "disabled", "multiplier": 1},
+                          "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
                           "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
                           "scored_at": "2026-11-23T00:01:32.621Z"
                         }
@@ -242,7 +242,7 @@ enum OpenAPIDocument {
                               "base_badge": "warm",
                               "confidence": 0.765,
                               "leaf_support": 0.14308,
-                              "rerank": {"status": "disabled", "reason_code": "disabled", "multiplier": 1},
+                              "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
                               "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
                               "scored_at": "2026-11-23T00:01:39.624Z"
                             },
@@ -255,7 +255,7 @@ enum OpenAPIDocument {
                               "base_badge": "cold",
                               "confidence": 0.017,
                               "leaf_support": 0.05994,
-                              "rerank": {"status": "disabled", "reason_code": "disabled", "multiplier": 1},
+                              "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
                               "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
                               "warnings": [{"field": "features.crm_stage", "message": "is not a field of this model and was ignored."}],
                               "scored_at": "2026-11-23T00:01:39.624Z"
@@ -418,7 +418,7 @@ enum OpenAPIDocument {
                             "final_score": 47,
                             "confidence": 0.765
                           },
-                          "rerank": {"status": "disabled", "reason_code": "disabled", "multiplier": 1},
+                          "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
                           "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
                           "scored_at": "2026-11-23T00:01:32.621Z"
                         }
@@ -754,21 +754,31 @@ enum OpenAPIDocument {
               },
               "Rerank": {
                 "type": "object",
-                "required": ["status", "reason_code", "multiplier"],
-                "description": "The LLM rerank's outcome. This version runs no rerank, so score = base_score.",
+                "required": ["status", "multiplier", "latency_ms"],
+                "description":
+        "The LLM step. score = clamp(round(100 × probability × multiplier)); on any fallback the multiplier is 1 and score = base_score.",
                 "properties": {
-                  "status": {"type": "string", "enum": ["disabled", "skipped"], "description": "Same value as reason_code."},
-                  "reason_code": {
+                  "status": {
                     "type": "string",
-                    "oneOf": [
-                      {
-                        "const": "disabled",
-                        "description": "Rerank was asked for (options.rerank true, the default) but is not available."
-                      },
-                      {"const": "skipped", "description": "options.rerank was false."}
-                    ]
+                    "enum": ["applied", "fallback", "disabled", "skipped"],
+                    "description": "applied: the LLM's multiplier was accepted. fallback: see reason. disabled: no LLM configured. skipped: options.rerank false."
                   },
-                  "multiplier": {"type": "number", "description": "The factor the rerank applied to the score; always 1 here."}
+                  "reason": {
+                    "type": "string",
+                    "enum": [
+                      "disabled", "skipped", "timeout", "connect_error", "rate_limited", "upstream_error", "client_error", "truncated",
+                      "content_filter", "refusal", "invalid_json", "schema", "out_of_range", "breaker_open", "shed"
+                    ],
+                    "description": "Why the score was not adjusted (absent when applied)."
+                  },
+                  "multiplier": {"type": "number", "minimum": 0.8, "maximum": 1.2},
+                  "reasoning": {"type": "string", "description": "The LLM's one-sentence reason (untrusted text; when applied)."},
+                  "latency_ms": {"type": "number", "description": "Time spent in the LLM step (0 when no call was made)."},
+                  "prompt": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "version": {"type": "string"}, "hash": {"type": "string", "description": "SHA-256 of the prompt file."}}
+                  },
+                  "llm_model": {"type": "string"}
                 }
               },
               "ModelRef": {
@@ -953,7 +963,7 @@ enum OpenAPIDocument {
                       "final_score": 47,
                       "confidence": 0.765
                     },
-                    "rerank": {"status": "disabled", "reason_code": "disabled", "multiplier": 1},
+                    "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
                     "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
                     "scored_at": "2026-11-23T00:01:32.621Z"
                   }

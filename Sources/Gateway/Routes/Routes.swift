@@ -19,7 +19,7 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in
-            let text = metrics.render(snapshot: service.registry.snapshot, liveScores: service.liveScores.count)
+            let text = metrics.render(snapshot: service.registry.snapshot, liveScores: service.liveScores.count, reranker: service.reranker)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
@@ -85,7 +85,7 @@ struct Routes: Sendable {
     func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
         let data = try await readJSON(request, limit: config.maxBodyBytes)
         let input = LeadInput(try Self.parse(data))
-        switch service.scoreOne(input) {
+        switch await service.scoreOne(input) {
         case .success(let json): return Self.json(json)
         case .failure(let problem): throw problem
         }

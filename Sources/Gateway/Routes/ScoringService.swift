@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Reranker
 public import Scoring
 
 /// One scoring request from decoded input to response JSON: validation, model choice, the score,
@@ -9,12 +10,27 @@ public final class ScoringService: Sendable {
     public let registry: ModelRegistry
     public let liveScores: LiveScoreStore
     let metrics: GatewayMetrics
+    /// The LLM step; `nil` when no LLM is configured (every lead then says `disabled`).
+    let reranker: LLMReranker?
 
-    init(config: GatewayConfig, registry: ModelRegistry, liveScores: LiveScoreStore, metrics: GatewayMetrics) {
+    init(config: GatewayConfig, registry: ModelRegistry, liveScores: LiveScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?) {
         self.config = config
         self.registry = registry
         self.liveScores = liveScores
         self.metrics = metrics
+        self.reranker = reranker
+    }
+
+    /// A lead the model has scored, before the LLM step and rendering.
+    struct Evaluated: Sendable {
+        var leadID: String
+        var score: LeadScore
+        var model: LoadedModel
+        var role: String
+        var rerank: Bool
+        var explain: Bool
+        var notes: String?
+        var features: [String: LeadValue]
     }
 
     /// A scored lead, rendered.
@@ -25,10 +41,9 @@ public final class ScoringService: Sendable {
         var model: LoadedModel
     }
 
-    /// Scores one lead. `shared` are batch-level options (a lead's own options win).
-    func score(_ input: LeadInput, shared: ScoreOptions = ScoreOptions(), snapshot: ModelRegistry.Snapshot, scoredAt: String) -> Result<
-        Scored, Problem
-    > {
+    /// Validates and scores one lead with the model. `shared` are batch-level options (a lead's own
+    /// options win).
+    func evaluate(_ input: LeadInput, shared: ScoreOptions = ScoreOptions(), snapshot: ModelRegistry.Snapshot) -> Result<Evaluated, Problem> {
         var issues = input.issues
         let leadID = input.leadID ?? ""
         issues += validate(leadID: input.leadID, notes: input.notes)
@@ -53,45 +68,99 @@ public final class ScoringService: Sendable {
         guard let model else { return .failure(.invalid(issues)) }
         let explain = input.options.explain ?? shared.explain ?? true
         let rerank = input.options.rerank ?? shared.rerank ?? true
+        let wantsLLM = rerank && reranker != nil
         let lead = Lead(id: leadID, features: input.features)
-        // Field problems are reported together with the lead's other problems.
-        switch model.scorer.score(lead, explain: explain && issues.isEmpty, rejectUnknownFields: config.unknownFields == .reject) {
+        // Field problems are reported together with the lead's other problems. The LLM's prompt
+        // needs the reasons even when the response leaves them out.
+        switch model.scorer.score(
+            lead, explain: (explain || wantsLLM) && issues.isEmpty, rejectUnknownFields: config.unknownFields == .reject)
+        {
         case .invalid(let problems):
             return .failure(.invalid(issues + problems))
         case .scored(let score):
             guard issues.isEmpty else { return .failure(.invalid(issues)) }
-            let json = render(score, model: model, role: role, rerank: rerank, explain: explain, scoredAt: scoredAt)
-            return .success(Scored(leadID: leadID, json: json, badge: score.baseBadge, model: model))
+            return .success(
+                Evaluated(
+                    leadID: leadID, score: score, model: model, role: role, rerank: rerank, explain: explain, notes: input.notes,
+                    features: input.features))
         }
     }
 
-    /// Scores one request end to end: score, store the live score, count.
-    func scoreOne(_ input: LeadInput) -> Result<String, Problem> {
+    /// The LLM step for one scored lead: skipped, disabled, or the reranker's outcome.
+    func rerank(_ lead: Evaluated, budget: Duration? = nil) async -> RerankOutcome {
+        guard lead.rerank else { return .fallback(.skipped, "the request asked for no rerank") }
+        guard let reranker else { return .fallback(.disabled, "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)") }
+        let manifest = lead.model.manifest
+        var facts: [(label: String, value: String)] = []
+        for field in manifest.fields {
+            if let value = lead.features[field.name], value != .null { facts.append((field.label, value.displayText)) }
+        }
+        let promptFacts = PromptTemplate.Facts(
+            leadID: lead.leadID, baseScore: lead.score.baseScore, baseBadge: lead.score.baseBadge.rawValue,
+            probability: lead.score.probability, facts: facts, reasons: lead.score.reasons.map { ($0.text, $0.direction.rawValue) },
+            notes: lead.notes)
+        let outcome = await reranker.adjust(promptFacts, budget: budget)
+        metrics.reranked(outcome)
+        return outcome
+    }
+
+    /// Renders a scored lead with its LLM outcome; counts badge flips.
+    func finish(_ lead: Evaluated, outcome: RerankOutcome, scoredAt: String) -> Scored {
+        var multiplier = 1.0
+        if case .applied(let adjustment) = outcome.result { multiplier = adjustment.multiplier }
+        let finalScore = LeadScorer.scoreValue(lead.score.probability, multiplier: multiplier)
+        let badge = lead.model.scorer.thresholds.badge(for: finalScore)
+        if badge != lead.score.baseBadge { metrics.badgeFlipped(from: lead.score.baseBadge, to: badge) }
+        let json = render(lead, finalScore: finalScore, badge: badge, outcome: outcome, scoredAt: scoredAt)
+        return Scored(leadID: lead.leadID, json: json, badge: badge, model: lead.model)
+    }
+
+    /// Scores one request end to end: score, LLM step, store the live score, count.
+    func scoreOne(_ input: LeadInput) async -> Result<String, Problem> {
         let snapshot = registry.snapshot
-        switch score(input, snapshot: snapshot, scoredAt: Timestamp.iso8601(Date())) {
+        switch evaluate(input, snapshot: snapshot) {
         case .failure(let problem):
             metrics.invalidLeads(1)
             return .failure(problem)
-        case .success(let scored):
+        case .success(let lead):
+            let outcome = await rerank(lead)
+            let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
             liveScores.put(scored.leadID, json: scored.json)
             metrics.scored(model: scored.model, badges: [scored.badge])
             return .success(scored.json)
         }
     }
 
-    /// Scores a batch on all cores, off the cooperative pool. One bad lead becomes an error entry.
+    /// Scores a batch on all cores, off the cooperative pool; then the LLM step for every lead at once
+    /// (bounded by the reranker's bulkhead), all under one deadline. One bad lead becomes an error entry.
     func scoreBatch(_ batch: BatchInput) async -> String {
         let snapshot = registry.snapshot
         let scoredAt = Timestamp.iso8601(Date())
         let threads = config.batchThreads > 0 ? config.batchThreads : ProcessInfo.processInfo.activeProcessorCount
         let leads = batch.leads
         let shared = batch.options
-        let results: [Result<Scored, Problem>] = await withCheckedContinuation { continuation in
+        let evaluated: [Result<Evaluated, Problem>] = await withCheckedContinuation { continuation in
             DispatchQueue.global(qos: .userInitiated).async {
-                let results = parallelMap(count: leads.count, threads: threads) { i in
-                    self.score(leads[i], shared: shared, snapshot: snapshot, scoredAt: scoredAt)
+                continuation.resume(
+                    returning: parallelMap(count: leads.count, threads: threads) { i in self.evaluate(leads[i], shared: shared, snapshot: snapshot) })
+            }
+        }
+        var outcomes = [RerankOutcome?](repeating: nil, count: evaluated.count)
+        if reranker != nil {
+            let deadline = ContinuousClock.now.advanced(by: .milliseconds(config.llmTimeoutMS))
+            await withTaskGroup(of: (Int, RerankOutcome).self) { group in
+                for (i, result) in evaluated.enumerated() {
+                    guard case .success(let lead) = result, lead.rerank else { continue }
+                    group.addTask { (i, await self.rerank(lead, budget: deadline - ContinuousClock.now)) }
                 }
-                continuation.resume(returning: results)
+                for await (i, outcome) in group { outcomes[i] = outcome }
+            }
+        }
+        let results: [Result<Scored, Problem>] = evaluated.enumerated().map { i, result in
+            result.map { lead in
+                self.finish(
+                    lead, outcome: outcomes[i] ?? (lead.rerank ? .fallback(.disabled, "no LLM is configured") : .fallback(.skipped, "")),
+                    scoredAt: scoredAt)
             }
         }
         var w = JSONWriter(capacity: results.count * 900 + 128)
@@ -147,19 +216,20 @@ public final class ScoringService: Sendable {
         return issues
     }
 
-    func render(_ score: LeadScore, model: LoadedModel, role: String, rerank: Bool, explain: Bool, scoredAt: String) -> String {
+    func render(_ lead: Evaluated, finalScore: Int, badge: Badge, outcome: RerankOutcome, scoredAt: String) -> String {
+        let score = lead.score
+        let model = lead.model
         var w = JSONWriter(capacity: 1024)
-        let finalScore = score.baseScore
         w.beginObject()
         w.field("lead_id", score.leadID)
         w.field("score", finalScore)
         w.field("base_score", score.baseScore)
         w.field("probability", score.probability, digits: 6)
-        w.field("badge", model.scorer.thresholds.badge(for: finalScore).rawValue)
+        w.field("badge", badge.rawValue)
         w.field("base_badge", score.baseBadge.rawValue)
         w.field("confidence", score.confidence, digits: 3)
         w.field("leaf_support", score.leafSupport, digits: 5)
-        if explain {
+        if lead.explain {
             w.key("reasons")
             w.beginArray()
             for reason in score.reasons {
@@ -201,16 +271,12 @@ public final class ScoringService: Sendable {
             w.endObject()
         }
         w.key("rerank")
-        w.beginObject()
-        w.field("status", rerank ? "disabled" : "skipped")
-        w.field("reason_code", rerank ? "disabled" : "skipped")
-        w.field("multiplier", 1)
-        w.endObject()
+        renderRerank(&w, outcome)
         w.key("model")
         w.beginObject()
         w.field("id", model.id)
         w.field("version", model.version)
-        w.field("role", role)
+        w.field("role", lead.role)
         w.endObject()
         if !score.unknownFields.isEmpty {
             w.key("warnings")
@@ -226,5 +292,33 @@ public final class ScoringService: Sendable {
         w.field("scored_at", scoredAt)
         w.endObject()
         return w.text
+    }
+
+    /// `{"status", "reason"?, "multiplier", "reasoning"?, "latency_ms", "prompt"?, "llm_model"?}`.
+    func renderRerank(_ w: inout JSONWriter, _ outcome: RerankOutcome) {
+        w.beginObject()
+        switch outcome.result {
+        case .applied(let adjustment):
+            w.field("status", "applied")
+            w.field("multiplier", adjustment.multiplier, digits: 4)
+            w.field("reasoning", adjustment.reasoning)
+        case .fallback(let code, _):
+            w.field("status", code == .disabled ? "disabled" : code == .skipped ? "skipped" : "fallback")
+            w.field("reason", code.rawValue)
+            w.field("multiplier", 1)
+        }
+        w.field("latency_ms", outcome.latency.seconds * 1000, digits: 1)
+        var promptUsed = true  // skipped and disabled leads had no prompt
+        if case .fallback(let code, _) = outcome.result, code == .skipped || code == .disabled { promptUsed = false }
+        if let reranker, promptUsed {
+            w.key("prompt")
+            w.beginObject()
+            w.field("id", reranker.prompt.id)
+            w.field("version", reranker.prompt.version)
+            w.field("hash", reranker.prompt.hash)
+            w.endObject()
+            w.field("llm_model", reranker.model)
+        }
+        w.endObject()
     }
 }

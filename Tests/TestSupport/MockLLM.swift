@@ -5,14 +5,21 @@ import Logging
 import Reranker
 
 /// What the mock chat-completions endpoint answers.
-struct MockAnswer: Sendable {
-    var status = 200
-    var delay: Duration = .zero
-    var headers: [String: String] = [:]
-    var body: String
+public struct MockAnswer: Sendable {
+    public var status = 200
+    public var delay: Duration = .zero
+    public var headers: [String: String] = [:]
+    public var body: String
+
+    public init(status: Int = 200, delay: Duration = .zero, headers: [String: String] = [:], body: String) {
+        self.status = status
+        self.delay = delay
+        self.headers = headers
+        self.body = body
+    }
 
     /// A well-formed completion whose message content is `content`.
-    static func completion(_ content: String, finish: String = "stop", refusal: String? = nil, delay: Duration = .zero) -> MockAnswer {
+    public static func completion(_ content: String, finish: String = "stop", refusal: String? = nil, delay: Duration = .zero) -> MockAnswer {
         var message: [String: Any] = ["role": "assistant", "content": content]
         if let refusal { message["refusal"] = refusal }
         let envelope: [String: Any] = [
@@ -24,13 +31,14 @@ struct MockAnswer: Sendable {
         return MockAnswer(delay: delay, body: String(decoding: data, as: UTF8.self))
     }
 
-    static func adjustment(_ multiplier: Double, _ reasoning: String = "Pre-approved and touring soon.", delay: Duration = .zero) -> MockAnswer {
+    public static func adjustment(_ multiplier: Double, _ reasoning: String = "Pre-approved and touring soon.", delay: Duration = .zero) -> MockAnswer
+    {
         completion(#"{"multiplier": \#(multiplier), "reasoning": "\#(reasoning)"}"#, delay: delay)
     }
 }
 
 /// Records what the mock received.
-final class MockLog: @unchecked Sendable {
+public final class MockLog: @unchecked Sendable {
     private let lock = NSLock()
     private var bodies: [[String: Any]] = []
     private var headerLines: [[String: String]] = []
@@ -44,13 +52,13 @@ final class MockLog: @unchecked Sendable {
         return bodies.count - 1
     }
 
-    var requests: [[String: Any]] {
+    public var requests: [[String: Any]] {
         lock.lock()
         defer { lock.unlock() }
         return bodies
     }
 
-    var headers: [[String: String]] {
+    public var headers: [[String: String]] {
         lock.lock()
         defer { lock.unlock() }
         return headerLines
@@ -58,7 +66,7 @@ final class MockLog: @unchecked Sendable {
 }
 
 /// An OpenAI-compatible `POST /v1/chat/completions` on a free loopback port; `answer` decides each reply.
-func withMockLLM<T: Sendable>(
+public func withMockLLM<T: Sendable>(
     _ answer: @escaping @Sendable (_ request: [String: Any], _ index: Int) -> MockAnswer,
     _ body: @Sendable (_ baseURL: String, _ log: MockLog) async throws -> T
 ) async throws -> T {

@@ -85,6 +85,14 @@ extension GatewayApplication {
         settings.responseFormat = LLMReranker.Settings.ResponseFormat(rawValue: config.llmResponseFormat) ?? .jsonSchema
         settings.maxInFlight = config.llmMaxInFlight
         settings.caBundle = config.llmCABundle
+        if config.llmBreakerFailures == 0 {
+            // Never open: neither on failures in a row nor on the failure rate.
+            settings.breaker.consecutiveFailures = Int.max
+            settings.breaker.failureRate = 1
+        } else {
+            settings.breaker.consecutiveFailures = config.llmBreakerFailures
+        }
+        settings.breaker.coolDown = .milliseconds(config.llmBreakerCoolDownMS)
         do {
             return try LLMReranker(settings: settings, prompt: prompt)
         } catch {

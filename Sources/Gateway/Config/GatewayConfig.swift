@@ -57,7 +57,12 @@ public struct GatewayConfig: Sendable {
     public var llmMaxTokensField = "max_tokens"
     public var llmMaxInFlight = 1_000
     public var llmConnectTimeoutMS = 150
+    /// Taken off the budget for the work after a late call (see ``ScoringService/llmDeadline(_:)``).
+    public var llmDeadlineMarginMS = 15
     public var llmCABundle: String?
+    /// Circuit breaker: failures in a row that open it (0 = never), and how long it stays open.
+    public var llmBreakerFailures = 5
+    public var llmBreakerCoolDownMS = 5_000
 
     public init() {}
 
@@ -199,7 +204,7 @@ public struct GatewayConfig: Sendable {
         if let llm = root["llm"] {
             try llm.checkKeys([
                 "base_url", "model", "timeout_ms", "api_key_env", "prompt", "response_format", "max_tokens_field", "max_in_flight",
-                "connect_timeout_ms", "ca_bundle",
+                "connect_timeout_ms", "ca_bundle", "breaker", "deadline_margin_ms",
             ])
             llmBaseURL = try llm["base_url"]?.string()
             llmModel = try llm["model"]?.string()
@@ -214,6 +219,12 @@ public struct GatewayConfig: Sendable {
             llmMaxInFlight = try llm["max_in_flight"]?.int() ?? llmMaxInFlight
             llmConnectTimeoutMS = try llm["connect_timeout_ms"]?.int() ?? llmConnectTimeoutMS
             llmCABundle = try llm["ca_bundle"]?.string()
+            llmDeadlineMarginMS = try llm["deadline_margin_ms"]?.int() ?? llmDeadlineMarginMS
+            if let breaker = llm["breaker"] {
+                try breaker.checkKeys(["consecutive_failures", "cool_down_ms"])
+                llmBreakerFailures = try breaker["consecutive_failures"]?.int() ?? llmBreakerFailures
+                llmBreakerCoolDownMS = try breaker["cool_down_ms"]?.int() ?? llmBreakerCoolDownMS
+            }
             if let variable = try llm["api_key_env"]?.string() { llmAPIKey = environment[variable] }
         }
     }
@@ -309,6 +320,14 @@ public struct GatewayConfig: Sendable {
         }
         try positive(llmMaxInFlight, "llm.max_in_flight", max: 100_000)
         try positive(llmConnectTimeoutMS, "llm.connect_timeout_ms", max: 60_000)
+        guard (0...1_000_000).contains(llmBreakerFailures) else {
+            throw ConfigurationError(key: "llm.breaker.consecutive_failures", "is \(llmBreakerFailures). Use 0 (never open) to 1000000.")
+        }
+        try positive(llmBreakerCoolDownMS, "llm.breaker.cool_down_ms", max: 3_600_000)
+        guard (0..<llmTimeoutMS).contains(llmDeadlineMarginMS) else {
+            throw ConfigurationError(
+                key: "llm.deadline_margin_ms", "is \(llmDeadlineMarginMS). Use 0 up to less than llm.timeout_ms (\(llmTimeoutMS)).")
+        }
     }
 
     private static func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, _: T.Type) throws(ConfigurationError) -> T

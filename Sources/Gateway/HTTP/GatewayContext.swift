@@ -10,6 +10,9 @@ public struct GatewayContext: RequestContext {
     public var requestID = ""
     /// Set by ``AuthMiddleware`` on protected routes.
     public var principal: Principal?
+    /// When the gateway started on the request: LLM budgets count from here, so time spent queued
+    /// behind other requests comes out of the budget instead of being added to it.
+    public var receivedAt = ContinuousClock.now
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -34,6 +37,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
             id = context.id
         }
         context.requestID = id
+        context.receivedAt = start
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         metrics.requestStarted()
         lifecycle.requestStarted()

@@ -85,7 +85,7 @@ struct Routes: Sendable {
     func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
         let data = try await readJSON(request, limit: config.maxBodyBytes)
         let input = LeadInput(try Self.parse(data))
-        switch await service.scoreOne(input) {
+        switch await service.scoreOne(input, receivedAt: context.receivedAt) {
         case .success(let json): return Self.json(json)
         case .failure(let problem): throw problem
         }
@@ -108,7 +108,7 @@ struct Routes: Sendable {
                 detail: "The batch has \(batch.leads.count) leads; the limit is \(config.maxBatchLeads) (limits.max_batch_leads). Split it.",
                 errors: [FieldIssue(field: "leads", message: "has \(batch.leads.count) leads; at most \(config.maxBatchLeads) are allowed.")])
         }
-        let json = await service.scoreBatch(batch)
+        let json = await service.scoreBatch(batch, receivedAt: context.receivedAt)
         let scored = ContinuousClock.now
         let response = streamed(json)
         context.logger.info(

@@ -86,7 +86,15 @@ public final class ScoringService: Sendable {
         }
     }
 
-    /// The LLM step for one scored lead: skipped, disabled, or the reranker's outcome.
+    /// When the LLM step must have ended for a request received at `receivedAt`: `llm.timeout_ms`
+    /// after it, less `llm.deadline_margin_ms` kept for turning a late call into the response (when
+    /// hundreds of calls time out together, finishing them all takes a few milliseconds of CPU).
+    func llmDeadline(_ receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        receivedAt.advanced(by: .milliseconds(max(1, config.llmTimeoutMS - config.llmDeadlineMarginMS)))
+    }
+
+    /// The LLM step for one scored lead: skipped, disabled, or the reranker's outcome within `budget`
+    /// (what is left of the request's `llm.timeout_ms`).
     func rerank(_ lead: Evaluated, budget: Duration? = nil) async -> RerankOutcome {
         guard lead.rerank else { return .fallback(.skipped, "the request asked for no rerank") }
         guard let reranker else { return .fallback(.disabled, "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)") }
@@ -116,14 +124,14 @@ public final class ScoringService: Sendable {
     }
 
     /// Scores one request end to end: score, LLM step, store the live score, count.
-    func scoreOne(_ input: LeadInput) async -> Result<String, Problem> {
+    func scoreOne(_ input: LeadInput, receivedAt: ContinuousClock.Instant = .now) async -> Result<String, Problem> {
         let snapshot = registry.snapshot
         switch evaluate(input, snapshot: snapshot) {
         case .failure(let problem):
             metrics.invalidLeads(1)
             return .failure(problem)
         case .success(let lead):
-            let outcome = await rerank(lead)
+            let outcome = await rerank(lead, budget: llmDeadline(receivedAt) - ContinuousClock.now)
             let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
             liveScores.put(scored.leadID, json: scored.json)
             metrics.scored(model: scored.model, badges: [scored.badge])
@@ -133,7 +141,7 @@ public final class ScoringService: Sendable {
 
     /// Scores a batch on all cores, off the cooperative pool; then the LLM step for every lead at once
     /// (bounded by the reranker's bulkhead), all under one deadline. One bad lead becomes an error entry.
-    func scoreBatch(_ batch: BatchInput) async -> String {
+    func scoreBatch(_ batch: BatchInput, receivedAt: ContinuousClock.Instant = .now) async -> String {
         let snapshot = registry.snapshot
         let scoredAt = Timestamp.iso8601(Date())
         let threads = config.batchThreads > 0 ? config.batchThreads : ProcessInfo.processInfo.activeProcessorCount
@@ -147,7 +155,7 @@ public final class ScoringService: Sendable {
         }
         var outcomes = [RerankOutcome?](repeating: nil, count: evaluated.count)
         if reranker != nil {
-            let deadline = ContinuousClock.now.advanced(by: .milliseconds(config.llmTimeoutMS))
+            let deadline = llmDeadline(receivedAt)
             await withTaskGroup(of: (Int, RerankOutcome).self) { group in
                 for (i, result) in evaluated.enumerated() {
                     guard case .success(let lead) = result, lead.rerank else { continue }

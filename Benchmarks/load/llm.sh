@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# LLM-step load test: LeadGate's POST /v1/leads/score with the LLM step on, against a mock
+# OpenAI-compatible upstream (Benchmarks/load/mock_llm.py) on the same machine.
+#   1. upstream answering in 100 ms: LeadGate's latency minus 100 ms is the gateway's overhead
+#      (target p50 ≤ 2 ms), at 50 concurrent requests;
+#   2. upstream that accepts and never answers: every response must still come within the 500 ms
+#      budget (target p100 ≤ 515 ms) at 200 concurrent requests;
+#   3. the same hanging upstream at 1,000 concurrent requests, with the gateway's thread count.
+# Usage: Benchmarks/load/llm.sh [--no-build] [--duration S]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+build=1
+duration=15
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --duration) duration=$2; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
+if [ "$build" = 1 ]; then swift build -c release --scratch-path .build-release --product leadgate >&2; fi
+bin=$root/.build-release/release/leadgate
+work=$(mktemp -d /tmp/leadgate-llm.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+python3 -c "
+import json; b=json.load(open('examples/lead.json')); b['lead_id']='__LEAD_ID__'
+open('$work/body.json','w').write(json.dumps(b))"
+
+# The breaker stays closed here, so that every request really waits on the upstream.
+printf 'llm:\n  prompt: %s\n  breaker:\n    consecutive_failures: 0\n' "$root/prompts/lead-adjust.prompt" > "$work/leadgate.yaml"
+printf '{"model":"m","messages":[{"role":"user","content":"x"}]}' > "$work/direct.json"
+
+run_case() {  # name, upstream flags, connections
+  local name=$1 flags=$2 conns=$3 up gw
+  up=$(port); gw=$(port)
+  python3 "$here/mock_llm.py" --port "$up" $flags & pids+=($!)
+  sleep 0.5
+  if [ "$flags" != "--hang" ]; then
+    # The upstream alone, same concurrency: what the gateway's overhead is measured against.
+    LOAD_BODY="$work/direct.json" LOAD_PATH=/v1/chat/completions wrk -t2 -c"$conns" -d"${duration}s" --latency \
+      -s "$here/direct.lua" "http://127.0.0.1:$up" > "$work/$name-direct.txt" 2>&1 || true
+    echo "### $name: the upstream alone ($conns connections)"
+    grep -E "Requests/sec|50%|99%" "$work/$name-direct.txt" | sed 's/^/    /'
+  fi
+  LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" --port "$gw" \
+    --models "$root/config/models" 2>"$work/$name.log" & pids+=($!)
+  local gpid=$!
+  wait_http "http://127.0.0.1:$gw/healthz"
+  LOAD_BODY="$work/body.json" wrk -t2 -c"$conns" -d3s -s "$here/score.lua" "http://127.0.0.1:$gw" >/dev/null 2>&1 || true
+  local before; before=$(ls /proc/$gpid/task | wc -l)
+  LOAD_BODY="$work/body.json" wrk -t2 -c"$conns" -d"${duration}s" --timeout 5s --latency -s "$here/score.lua" "http://127.0.0.1:$gw" \
+    > "$work/$name.txt" 2>&1
+  local after; after=$(ls /proc/$gpid/task | wc -l)
+  curl -s "http://127.0.0.1:$gw/metrics" > "$work/$name.metrics"
+  echo "### $name ($conns connections, ${duration}s)"
+  grep -E "Requests/sec|Latency |50%|99%|Non-2xx|Socket errors" "$work/$name.txt" | sed 's/^/    /'
+  python3 - "$work/$name.txt" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", text)
+print(f"    max latency (p100): {m.group(1) if m else '?'}")
+PY
+  grep -E '^leadgate_rerank_total' "$work/$name.metrics" | sed 's/^/    /'
+  python3 - "$work/$name.log" <<'PY'
+import json, sys
+d = []
+for line in open(sys.argv[1]):
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if j.get("msg") == "request" and j.get("route") == "/v1/leads/score":
+        d.append(float(j["duration_ms"]))
+d.sort()
+if d:
+    n = len(d)
+    print(f"    inside the gateway (its request log, {n} requests): p50 {d[n // 2]:.1f} ms, p99 {d[int(n * 0.99)]:.1f} ms, max {d[-1]:.1f} ms")
+PY
+  echo "    gateway threads: $before before the run, $after after"
+  kill "$gpid" 2>/dev/null || true
+  sleep 0.3
+}
+
+echo "## LLM step under load ($(date -u +%FT%TZ); $(nproc) cores; log and raw output: $work)"
+run_case upstream-100ms "--delay-ms 100" 50
+run_case upstream-hanging "--hang" 200
+run_case upstream-hanging-1000 "--hang" 1000

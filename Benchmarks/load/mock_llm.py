@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""A minimal OpenAI-compatible chat-completions server for load tests (stdlib only).
+
+    python3 Benchmarks/load/mock_llm.py --port 8801 --delay-ms 100      # answers after 100 ms
+    python3 Benchmarks/load/mock_llm.py --port 8801 --hang              # accepts, reads, never answers
+
+Every POST gets a well-formed completion whose content is {"multiplier": 1.05, "reasoning": ...}.
+HTTP/1.1 keep-alive; asyncio, so thousands of delayed answers can be pending at once.
+"""
+import argparse
+import asyncio
+import json
+
+BODY = json.dumps({
+    "id": "chatcmpl-mock", "object": "chat.completion", "model": "mock",
+    "choices": [{"index": 0, "finish_reason": "stop",
+                 "message": {"role": "assistant",
+                             "content": json.dumps({"multiplier": 1.05, "reasoning": "Mock upstream."})}}],
+    "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+}).encode()
+
+
+async def handle(reader, writer, delay, hang):
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            if length:
+                await reader.readexactly(length)
+            if hang:
+                await asyncio.sleep(3600)
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                         + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+        pass
+    finally:
+        writer.close()
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--delay-ms", type=float, default=0)
+    ap.add_argument("--hang", action="store_true")
+    a = ap.parse_args()
+    server = await asyncio.start_server(lambda r, w: handle(r, w, a.delay_ms / 1000, a.hang), "127.0.0.1", a.port,
+                                        backlog=4096)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -25,4 +25,6 @@ fi
 # process can wait seconds for a core, and the numbers would say nothing about the code.
 timing='TransportTests|LLMTests|RerankRouteTests'
 swift test --skip-build --skip "$timing"
-swift test --skip-build --filter "$timing"
+for suite in TransportTests LLMTests RerankRouteTests; do  # one suite at a time, each serialized
+    swift test --skip-build --filter "$suite"
+done

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The LLM step inside the scoring routes, against a mock OpenAI-compatible server.
-@Suite struct RerankRouteTests {
+@Suite(.serialized) struct RerankRouteTests {
     static func yaml(_ base: String, timeoutMS: Int = 500) -> String {
         let prompt = Paths.repositoryRoot.appendingPathComponent("prompts/lead-adjust.prompt").path
         return "llm:\n  base_url: \(base)\n  prompt: \(prompt)\n  timeout_ms: \(timeoutMS)\n"

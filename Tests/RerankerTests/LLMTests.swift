@@ -37,7 +37,7 @@ func reranker(_ base: String, budget: Duration = .milliseconds(500), configure: 
     return try LLMReranker(settings: settings, prompt: PromptFixtures.prompt())
 }
 
-@Suite struct LLMTests {
+@Suite(.serialized) struct LLMTests {
     @Test func anAcceptedAnswerAndWhatWasSent() async throws {
         try await withMockLLM({ _, _ in .adjustment(1.1) }) { base, log in
             let llm = try reranker(base)
@@ -61,8 +61,11 @@ func reranker(_ base: String, budget: Duration = .milliseconds(500), configure: 
     }
 
     @Test func aThreeHundredMillisecondAnswerIsApplied() async throws {
-        try await withMockLLM({ _, _ in .adjustment(0.9, delay: .milliseconds(300)) }) { base, _ in
-            let outcome = await (try reranker(base)).adjust(PromptFixtures.facts)
+        // The first call warms the connection and the mock; the second takes 300 ms of a 500 ms budget.
+        try await withMockLLM({ _, index in .adjustment(0.9, delay: index == 0 ? .zero : .milliseconds(300)) }) { base, _ in
+            let llm = try reranker(base)
+            _ = await llm.adjust(PromptFixtures.facts)
+            let outcome = await llm.adjust(PromptFixtures.facts)
             #expect(outcome.result == .applied(Adjustment(multiplier: 0.9, reasoning: "Pre-approved and touring soon.")))
         }
     }

@@ -45,7 +45,7 @@ func threadCount() -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
 }
 
-@Suite struct TransportTests {
+@Suite(.serialized) struct TransportTests {
     @Test func repliesWithBodyStatusAndHeaders() async throws {
         let client = try CurlMultiClient()
         try await withUpstream { base in

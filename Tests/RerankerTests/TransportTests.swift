@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import Logging
 import Reranker
 import TestSupport
 import Testing
@@ -26,19 +25,7 @@ func withUpstream<T: Sendable>(_ body: @Sendable (String) async throws -> T) asy
         let code = Int(context.parameters.get("code") ?? "500") ?? 500
         return Response(status: .init(code: code), headers: [.retryAfter: "2"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
     }
-    var logger = Logger(label: "upstream")
-    logger.logLevel = .critical
-    let ports = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TransportError(.failed, "the upstream did not start") }
-        defer { group.cancelAll() }
-        return try await body("http://127.0.0.1:\(port)")
-    }
+    return try await withLoopbackServer(router, label: "upstream", body)
 }
 
 func threadCount() -> Int {

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import Reranker
 
 /// What the mock chat-completions endpoint answers.
@@ -85,17 +84,5 @@ public func withMockLLM<T: Sendable>(
         for (name, value) in reply.headers { if let key = HTTPField.Name(name) { fields[key] = value } }
         return Response(status: .init(code: reply.status), headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: reply.body)))
     }
-    var logger = Logger(label: "mock-llm")
-    logger.logLevel = .critical
-    let ports = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TransportError(.failed, "the mock did not start") }
-        defer { group.cancelAll() }
-        return try await body("http://127.0.0.1:\(port)/v1", log)
-    }
+    return try await withLoopbackServer(router, label: "mock-llm") { base in try await body(base + "/v1", log) }
 }

@@ -1,16 +1,9 @@
 import COpenSSL
+import Reranker
 
 /// SHA-256, HMAC-SHA256 and RS256 verification through the system's libcrypto (OpenSSL 3).
 enum Digest {
-    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 32)
-        bytes.withUnsafeBufferPointer { input in
-            out.withUnsafeMutableBufferPointer { output in
-                _ = SHA256(input.baseAddress, input.count, output.baseAddress)
-            }
-        }
-        return out
-    }
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] { SHA256.hash(bytes) }
 
     static func hmacSHA256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)

@@ -34,7 +34,7 @@ public final class ScoringService: Sendable {
     }
 
     /// A scored lead, rendered.
-    struct Scored {
+    struct Scored: Sendable {
         var leadID: String
         var json: String
         var badge: Badge
@@ -147,11 +147,8 @@ public final class ScoringService: Sendable {
         let threads = config.batchThreads > 0 ? config.batchThreads : ProcessInfo.processInfo.activeProcessorCount
         let leads = batch.leads
         let shared = batch.options
-        let evaluated: [Result<Evaluated, Problem>] = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(
-                    returning: parallelMap(count: leads.count, threads: threads) { i in self.evaluate(leads[i], shared: shared, snapshot: snapshot) })
-            }
+        let evaluated: [Result<Evaluated, Problem>] = await Self.offPool {
+            parallelMap(count: leads.count, threads: threads) { i in self.evaluate(leads[i], shared: shared, snapshot: snapshot) }
         }
         var outcomes = [RerankOutcome?](repeating: nil, count: evaluated.count)
         if reranker != nil {
@@ -164,11 +161,13 @@ public final class ScoringService: Sendable {
                 for await (i, outcome) in group { outcomes[i] = outcome }
             }
         }
-        let results: [Result<Scored, Problem>] = evaluated.enumerated().map { i, result in
-            result.map { lead in
-                self.finish(
-                    lead, outcome: outcomes[i] ?? (lead.rerank ? .fallback(.disabled, "no LLM is configured") : .fallback(.skipped, "")),
-                    scoredAt: scoredAt)
+        let llmOutcomes = outcomes
+        let results: [Result<Scored, Problem>] = await Self.offPool {
+            parallelMap(count: evaluated.count, threads: threads) { i in
+                evaluated[i].map { lead in
+                    let fallback: RerankOutcome = lead.rerank ? .fallback(.disabled, "no LLM is configured") : .fallback(.skipped, "")
+                    return self.finish(lead, outcome: llmOutcomes[i] ?? fallback, scoredAt: scoredAt)
+                }
             }
         }
         var w = JSONWriter(capacity: results.count * 900 + 128)
@@ -204,6 +203,14 @@ public final class ScoringService: Sendable {
         for (model, badges) in byModel.values { metrics.scored(model: model, badges: badges) }
         metrics.invalidLeads(failed)
         return w.text
+    }
+
+    /// Runs CPU-bound `work` on a dispatch queue, so the cooperative pool (2 threads here) stays free
+    /// for the requests in flight.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 
     func validate(leadID: String?, notes: String?) -> [FieldIssue] {

@@ -175,6 +175,23 @@ func reranker(_ base: String, budget: Duration = .milliseconds(500), configure: 
 }
 
 @Suite struct BreakerStateMachineTests {
+    @Test func aShedProbeDoesNotWedgeTheHalfOpenBreaker() {
+        var settings = BreakerStateMachine.Settings()
+        settings.consecutiveFailures = 1
+        settings.coolDown = .seconds(1)
+        var machine = BreakerStateMachine(settings: settings)
+        let now = ContinuousClock.now
+        machine.record(failure: true, now: now)
+        let later = now.advanced(by: .seconds(2))
+        let probe = machine.allow(now: later)
+        #expect(probe)
+        machine.release()  // the probe was shed before it went out
+        let again = machine.allow(now: later)
+        #expect(again, "a new probe may go out")
+        machine.record(failure: false, now: later)
+        #expect(machine.state == .closed)
+    }
+
     @Test func opensOnARateOfFailures() {
         var settings = BreakerStateMachine.Settings()
         settings.consecutiveFailures = 100

@@ -46,6 +46,12 @@ public struct BreakerStateMachine: Sendable {
         }
     }
 
+    /// A call that was allowed but never went out (shed by the bulkhead): it says nothing about the
+    /// upstream, so it counts neither way, but a half-open breaker may send its probe again.
+    public mutating func release() {
+        if state == .halfOpen { probeInFlight = false }
+    }
+
     /// Records a call's outcome. `retryAfter` (from a 429/503) is a hint for the cool-down.
     public mutating func record(failure: Bool, now: ContinuousClock.Instant, retryAfter: Duration? = nil) {
         switch state {
@@ -87,6 +93,7 @@ public final class CircuitBreaker: Sendable {
     public init(settings: BreakerStateMachine.Settings = .init()) { machine = Mutex(BreakerStateMachine(settings: settings)) }
 
     public func allow() -> Bool { machine.withLock { $0.allow(now: .now) } }
+    public func release() { machine.withLock { $0.release() } }
     public func record(failure: Bool, retryAfter: Duration? = nil) {
         machine.withLock { $0.record(failure: failure, now: .now, retryAfter: retryAfter) }
     }

@@ -77,7 +77,7 @@ public final class LLMReranker: Sendable {
             case .shed: code = .shed
             case .tooLarge, .closed, .failed: code = .upstreamError
             }
-            if code != .shed { breaker.record(failure: true) }
+            if code == .shed { breaker.release() } else { breaker.record(failure: true) }
             return .fallback(code, error.message, latency: latency)
         }
         let latency = ContinuousClock.now - start

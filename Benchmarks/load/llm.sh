@@ -6,17 +6,19 @@
 #   2. upstream that accepts and never answers: every response must still come within the 500 ms
 #      budget (target p100 ≤ 515 ms) at 200 concurrent requests;
 #   3. the same hanging upstream at 1,000 concurrent requests, with the gateway's thread count.
-# Usage: Benchmarks/load/llm.sh [--no-build] [--duration S]
+# Usage: Benchmarks/load/llm.sh [--no-build] [--duration S] [--only NAME]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cd "$root"
 build=1
 duration=15
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0 ;;
     --duration) duration=$2; shift ;;
+    --only) only=$2; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -40,6 +42,7 @@ printf '{"model":"m","messages":[{"role":"user","content":"x"}]}' > "$work/direc
 
 run_case() {  # name, upstream flags, connections
   local name=$1 flags=$2 conns=$3 up gw
+  if [ -n "$only" ] && [ "$only" != "$name" ]; then return 0; fi
   up=$(port); gw=$(port)
   python3 "$here/mock_llm.py" --port "$up" $flags & pids+=($!)
   sleep 0.5
@@ -56,7 +59,7 @@ run_case() {  # name, upstream flags, connections
   wait_http "http://127.0.0.1:$gw/healthz"
   LOAD_BODY="$work/body.json" wrk -t2 -c"$conns" -d3s -s "$here/score.lua" "http://127.0.0.1:$gw" >/dev/null 2>&1 || true
   local before; before=$(ls /proc/$gpid/task | wc -l)
-  LOAD_BODY="$work/body.json" wrk -t2 -c"$conns" -d"${duration}s" --timeout 5s --latency -s "$here/score.lua" "http://127.0.0.1:$gw" \
+  LOAD_BODY="$work/body.json" ${client_prefix} wrk -t2 -c"$conns" -d"${duration}s" --timeout 5s --latency -s "$here/score.lua" "http://127.0.0.1:$gw" \
     > "$work/$name.txt" 2>&1
   local after; after=$(ls /proc/$gpid/task | wc -l)
   curl -s "http://127.0.0.1:$gw/metrics" > "$work/$name.metrics"

@@ -2,14 +2,17 @@
 """A minimal OpenAI-compatible chat-completions server for load tests (stdlib only).
 
     python3 Benchmarks/load/mock_llm.py --port 8801 --delay-ms 100      # answers after 100 ms
-    python3 Benchmarks/load/mock_llm.py --port 8801 --hang              # accepts, reads, never answers
+    python3 Benchmarks/load/mock_llm.py --port 8801 --hang              # accepts, never answers
 
 Every POST gets a well-formed completion whose content is {"multiplier": 1.05, "reasoning": ...}.
 HTTP/1.1 keep-alive; asyncio, so thousands of delayed answers can be pending at once.
 """
 import argparse
 import asyncio
+import collections
 import json
+import socket
+import time
 
 BODY = json.dumps({
     "id": "chatcmpl-mock", "object": "chat.completion", "model": "mock",
@@ -20,7 +23,7 @@ BODY = json.dumps({
 }).encode()
 
 
-async def handle(reader, writer, delay, hang):
+async def handle(reader, writer, delay):
     try:
         while True:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -30,8 +33,6 @@ async def handle(reader, writer, delay, hang):
                     length = int(line.split(b":", 1)[1])
             if length:
                 await reader.readexactly(length)
-            if hang:
-                await asyncio.sleep(3600)
             if delay:
                 await asyncio.sleep(delay)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
@@ -43,13 +44,37 @@ async def handle(reader, writer, delay, hang):
         writer.close()
 
 
+def hang_forever(port):
+    """Accepts every connection and never reads or answers: the kernel buffers the request.
+
+    A plain accept loop costs the shared CPU almost nothing, as a hung upstream on another machine
+    would; the asyncio path spent tens of milliseconds per burst of 200 connections on this machine's
+    two cores, time the gateway under test then lacked. A connection is closed
+    after 5 s, long after the gateway gave up on it.
+    """
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(4096)
+    held = collections.deque()
+    while True:
+        conn, _ = listener.accept()
+        now = time.monotonic()
+        held.append((now, conn))
+        while held and now - held[0][0] > 5:
+            held.popleft()[1].close()
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--delay-ms", type=float, default=0)
     ap.add_argument("--hang", action="store_true")
     a = ap.parse_args()
-    server = await asyncio.start_server(lambda r, w: handle(r, w, a.delay_ms / 1000, a.hang), "127.0.0.1", a.port,
+    if a.hang:
+        hang_forever(a.port)
+        return
+    server = await asyncio.start_server(lambda r, w: handle(r, w, a.delay_ms / 1000), "127.0.0.1", a.port,
                                         backlog=4096)
     async with server:
         await server.serve_forever()

@@ -58,7 +58,7 @@ public enum GatewayApplication {
             ])
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: .seconds(75))),
+            server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadHandler()], idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "LeadGate"),
             services: [ReloadOnHangup(reload: reload, logger: logger)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },

@@ -10,8 +10,9 @@ public struct GatewayContext: RequestContext {
     public var requestID = ""
     /// Set by ``AuthMiddleware`` on protected routes.
     public var principal: Principal?
-    /// When the gateway started on the request: LLM budgets count from here, so time spent queued
-    /// behind other requests comes out of the budget instead of being added to it.
+    /// When the request's head arrived (stamped on the event loop by ``RequestHeadHandler``): LLM
+    /// budgets and logged durations count from here, so time spent queued behind other requests
+    /// comes out of the budget instead of being added to it.
     public var receivedAt = ContinuousClock.now
 
     public init(source: Source) {
@@ -27,7 +28,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
     let lifecycle: Lifecycle
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
-        let start = ContinuousClock.now
+        let start = Arrival.instant(request.headers[Arrival.header]) ?? ContinuousClock.now
         var context = context
         let incoming = request.headers[.requestID]
         let id: String

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Reranker
 import Synchronization
 
 /// Writes one JSON object per line to standard error: `ts`, `level`, `logger`, `msg` and the metadata

@@ -1,4 +1,5 @@
 public import Hummingbird
+import Reranker
 public import Scoring
 
 /// An RFC 9457 problem: every 4xx/5xx the gateway sends, as `application/problem+json`.

@@ -94,36 +94,42 @@ public final class LLMReranker: Sendable {
     /// Stops the transport; later calls fall back with `upstream_error`.
     public func shutdown() { client.shutdown() }
 
+    /// The chat-completions body, written directly (keys in a fixed order; no reflection).
     func requestBody(_ messages: (system: String, user: String)) -> [UInt8] {
-        var body: [String: Any] = [
-            "model": model,
-            "messages": [["role": "system", "content": messages.system], ["role": "user", "content": messages.user]],
-            "temperature": prompt.temperature,
-            settings.maxTokensField: prompt.maxTokens,
-        ]
-        if let seed = settings.seed { body["seed"] = seed }
+        var w = JSONWriter(capacity: messages.system.utf8.count + messages.user.utf8.count + 640)
+        w.beginObject()
+        w.field("model", model)
+        w.key("messages")
+        w.beginArray()
+        for (role, content) in [("system", messages.system), ("user", messages.user)] {
+            w.beginObject()
+            w.field("role", role)
+            w.field("content", content)
+            w.endObject()
+        }
+        w.endArray()
+        w.field("temperature", prompt.temperature, digits: 6)
+        w.field(settings.maxTokensField, prompt.maxTokens)
+        if let seed = settings.seed { w.field("seed", seed) }
         switch settings.responseFormat {
         case .jsonSchema:
-            body["response_format"] = [
-                "type": "json_schema",
-                "json_schema": [
-                    "name": "lead_adjustment", "strict": true,
-                    "schema": [
-                        "type": "object", "additionalProperties": false, "required": ["multiplier", "reasoning"],
-                        "properties": [
-                            "multiplier": ["type": "number", "minimum": 0.8, "maximum": 1.2],
-                            "reasoning": ["type": "string", "maxLength": 600],
-                        ],
-                    ] as [String: Any],
-                ] as [String: Any],
-            ]
+            w.key("response_format")
+            w.raw(Self.jsonSchemaFormat)
         case .jsonObject:
-            body["response_format"] = ["type": "json_object"]
+            w.key("response_format")
+            w.raw(#"{"type":"json_object"}"#)
         case .none:
             break
         }
-        return [UInt8]((try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data())
+        w.endObject()
+        return Array(w.text.utf8)
     }
+
+    /// `response_format` for `json_schema` mode: exactly the answer the validator accepts.
+    static let jsonSchemaFormat =
+        #"{"type":"json_schema","json_schema":{"name":"lead_adjustment","strict":true,"schema":{"type":"object","#
+        + #""additionalProperties":false,"required":["multiplier","reasoning"],"properties":{"#
+        + #""multiplier":{"type":"number","minimum":0.8,"maximum":1.2},"reasoning":{"type":"string","maxLength":600}}}}}"#
 
     /// `Retry-After` in seconds (the HTTP-date form is ignored: it is only a hint).
     static func retryAfter(_ value: String?) -> Duration? {

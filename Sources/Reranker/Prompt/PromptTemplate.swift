@@ -1,5 +1,4 @@
 import Foundation
-import Mustache
 import Yams
 
 /// A prompt file: YAML front matter, then a Mustache body in two parts, `[system]` and `[user]`.
@@ -24,8 +23,9 @@ import Yams
 /// Variables: `lead_id`, `base_score`, `base_badge`, `probability`, `facts` (a list of `label`,
 /// `value`), `reasons` (a list of `text`, `direction`), `notes_block` (the lead's untrusted notes,
 /// cleaned and inside a delimiter with a per-request random suffix, or empty) and `has_notes`.
-/// The body is rendered as text (no HTML escaping). The SHA-256 of the file's bytes identifies the
-/// prompt in responses, logs, metrics and cache keys.
+/// The body is rendered as text (no HTML escaping; see ``PromptBody`` for the Mustache subset), and
+/// a name that is not one of these variables is refused when the file loads. The SHA-256 of the
+/// file's bytes identifies the prompt in responses, logs, metrics and cache keys.
 public struct PromptTemplate: Sendable {
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public var message: String
@@ -40,8 +40,14 @@ public struct PromptTemplate: Sendable {
     public let description: String
     /// Hex SHA-256 of the file's bytes.
     public let hash: String
-    let system: MustacheTemplate
-    let user: MustacheTemplate
+    let system: PromptBody
+    let user: PromptBody
+
+    /// The variables a prompt may use, and the names each list section adds.
+    public static let variables = [
+        "lead_id", "base_score", "base_badge", "probability", "facts", "reasons", "notes_block", "has_notes",
+    ]
+    public static let sectionVariables = ["facts": ["label", "value"], "reasons": ["text", "direction"]]
 
     public init(contentsOfFile path: String) throws(LoadError) {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -82,15 +88,35 @@ public struct PromptTemplate: Sendable {
         guard let systemStart = lines.firstIndex(of: "[system]"), let userStart = lines.firstIndex(of: "[user]"), systemStart < userStart else {
             throw fail("the body needs a `[system]` line and then a `[user]` line.")
         }
-        let systemText = lines[(systemStart + 1)..<userStart].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
-        let userText = lines[(userStart + 1)...].joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let rawSystem = lines[(systemStart + 1)..<userStart].joined(separator: "\n")
+        let rawUser = lines[(userStart + 1)...].joined(separator: "\n")
+        let systemText = rawSystem.trimmingCharacters(in: .whitespacesAndNewlines)
+        let userText = rawUser.trimmingCharacters(in: .whitespacesAndNewlines)
+        func blankLinesBefore(_ text: String) -> Int { text.prefix(while: { $0.isWhitespace }).filter { $0 == "\n" }.count }
         guard !systemText.isEmpty, !userText.isEmpty else { throw fail("the [system] and [user] parts must not be empty.") }
-        do {
-            system = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + systemText)
-            user = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + userText)
-        } catch {
-            throw fail("the Mustache body does not parse (\(error)).")
+        // Line numbers in messages count from the top of the file.
+        let systemLine = end + 3 + systemStart + blankLinesBefore(rawSystem)
+        let userLine = end + 3 + userStart + blankLinesBefore(rawUser)
+        func body(_ text: String, part: String, firstLine: Int) throws(LoadError) -> PromptBody {
+            let parsed: PromptBody
+            do {
+                parsed = try PromptBody(parsing: text, firstLine: firstLine)
+            } catch {
+                throw fail("line \(error.line) ([\(part)]): \(error.message)")
+            }
+            for use in parsed.uses {
+                var allowed = Set(Self.variables)
+                for section in use.within { allowed.formUnion(Self.sectionVariables[section] ?? []) }
+                guard allowed.contains(use.name) else {
+                    throw fail(
+                        "line \(use.line) ([\(part)]): `\(use.name)` is not a prompt variable here. Use one of: \(allowed.sorted().joined(separator: ", "))."
+                    )
+                }
+            }
+            return parsed
         }
+        system = try body(systemText, part: "system", firstLine: systemLine)
+        user = try body(userText, part: "user", firstLine: userLine)
         hash = SHA256.hex(bytes)
     }
 
@@ -132,14 +158,22 @@ public struct PromptTemplate: Sendable {
                 notesBlock = "<\(tag)>\n\(capped)\n</\(tag)>"
             }
         }
-        let object: [String: Any] = [
-            "lead_id": facts.leadID, "base_score": facts.baseScore, "base_badge": facts.baseBadge,
-            "probability": String(format: "%.3f", facts.probability),
-            "facts": facts.facts.map { ["label": $0.label, "value": $0.value] },
-            "reasons": facts.reasons.map { ["text": $0.text, "direction": $0.direction] },
-            "notes_block": notesBlock, "has_notes": !notesBlock.isEmpty,
+        let scope: PromptBody.Scope = [
+            "lead_id": .text(facts.leadID), "base_score": .text(String(facts.baseScore)), "base_badge": .text(facts.baseBadge),
+            "probability": .text(Self.threeDecimals(facts.probability)),
+            "facts": .list(facts.facts.map { ["label": .text($0.label), "value": .text($0.value)] }),
+            "reasons": .list(facts.reasons.map { ["text": .text($0.text), "direction": .text($0.direction)] }),
+            "notes_block": .text(notesBlock), "has_notes": .flag(!notesBlock.isEmpty),
         ]
-        return (system.render(object), user.render(object))
+        return (system.render(scope), user.render(scope))
+    }
+
+    /// `%.3f` without Foundation's formatter: a probability in [0, 1].
+    static func threeDecimals(_ value: Double) -> String {
+        guard value.isFinite else { return "0.000" }
+        let thousandths = Int((min(max(value, 0), 1) * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        return "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }
 

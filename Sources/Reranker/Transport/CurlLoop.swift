@@ -36,12 +36,36 @@ final class CurlLoop: @unchecked Sendable {
     private var handleByID: [UInt64: UnsafeMutableRawPointer] = [:]
     /// Ids cancelled before their start command arrived.
     private var cancelledEarly: Set<UInt64> = []
+    /// Sockets registered with epoll, as curl last asked.
+    private var watched: Set<Int32> = []
+    /// When curl wants `curl_multi_socket_action(CURL_SOCKET_TIMEOUT)`; nil when it has no timer.
+    private var curlTimer: ContinuousClock.Instant?
+    /// The earliest deadline of a transfer in flight, as of the last scan or start.
+    private var nextDeadline: ContinuousClock.Instant?
 
     init(shared: CurlShared) { self.shared = shared }
 
     private var multi: UnsafeMutableRawPointer { shared.multi.raw }
 
     func run() {
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_SOCKETDATA, me)
+        _ = ccurl_multi_setopt_pointer(multi, CURLMOPT_TIMERDATA, me)
+        _ = ccurl_multi_setopt_socket_function(multi) { _, socket, what, user, _ in
+            guard let user else { return 0 }
+            Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue().watch(socket, what: what)
+            return 0
+        }
+        _ = ccurl_multi_setopt_timer_function(multi) { _, milliseconds, user in
+            guard let user else { return 0 }
+            let loop = Unmanaged<CurlLoop>.fromOpaque(user).takeUnretainedValue()
+            loop.curlTimer = milliseconds < 0 ? nil : ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
+            return 0
+        }
+        _ = ccurl_epoll_control(shared.pollFD, EPOLL_CTL_ADD, shared.wakeFD, UInt32(EPOLLIN.rawValue))
+        var readyFDs = [Int32](repeating: 0, count: 256)
+        var readyEvents = [UInt32](repeating: 0, count: 256)
+        var running: Int32 = 0
         while true {
             let (commands, closed) = shared.state.withLock { state in
                 let commands = state.commands
@@ -53,28 +77,85 @@ final class CurlLoop: @unchecked Sendable {
             if closed {
                 for transfer in Array(transfers.values) { finish(transfer, error: TransportError(.closed, "the HTTP client is shut down")) }
                 curl_multi_cleanup(multi)
+                ccurl_close(shared.pollFD)
+                ccurl_close(shared.wakeFD)
                 return
             }
-            var running: Int32 = 0
-            _ = curl_multi_perform(multi, &running)
-            var queued: Int32 = 0
-            while let message = curl_multi_info_read(multi, &queued) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle, let transfer = transfers[easy] else { continue }
-                complete(transfer, code: ccurl_msg_result(message))
+            var now = ContinuousClock.now
+            if let due = curlTimer, due <= now {
+                curlTimer = nil
+                _ = curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running)
+                collectDone()
             }
             // curl enforces CURLOPT_TIMEOUT_MS; this catches a transfer it has not woken up for yet.
-            let now = ContinuousClock.now
-            var nextDeadline = now.advanced(by: .seconds(1))
-            for transfer in Array(transfers.values) {
-                if transfer.deadline <= now {
-                    finish(transfer, error: TransportError(.timeout, "no complete answer within the budget"))
-                } else if transfer.deadline < nextDeadline {
-                    nextDeadline = transfer.deadline
+            if let deadline = nextDeadline, deadline <= now { expire(now) }
+            now = ContinuousClock.now
+            var wake = now.advanced(by: .seconds(1))
+            if let due = curlTimer, due < wake { wake = due }
+            if let deadline = nextDeadline, deadline < wake { wake = deadline }
+            let wait = wake <= now ? 0 : min(1000, Int((wake - now).milliseconds.rounded(.up)))
+            let count = readyFDs.withUnsafeMutableBufferPointer { fds in
+                readyEvents.withUnsafeMutableBufferPointer { events in
+                    ccurl_epoll_wait(shared.pollFD, fds.baseAddress, events.baseAddress, Int32(fds.count), Int32(wait))
                 }
             }
-            let wait = max(0, min(1000, Int((nextDeadline - now).milliseconds) + 1))
-            _ = curl_multi_poll(multi, nil, 0, Int32(wait), nil)
+            guard count > 0 else { continue }
+            for i in 0..<Int(count) {
+                let fd = readyFDs[i]
+                if fd == shared.wakeFD {
+                    ccurl_eventfd_drain(fd)
+                    continue
+                }
+                let events = readyEvents[i]
+                var mask: Int32 = 0
+                if events & UInt32(EPOLLIN.rawValue) != 0 { mask |= CURL_CSELECT_IN }
+                if events & UInt32(EPOLLOUT.rawValue) != 0 { mask |= CURL_CSELECT_OUT }
+                if events & (UInt32(EPOLLERR.rawValue) | UInt32(EPOLLHUP.rawValue)) != 0 { mask |= CURL_CSELECT_ERR }
+                _ = curl_multi_socket_action(multi, fd, mask, &running)
+            }
+            collectDone()
         }
+    }
+
+    /// curl's socket callback: (un)registers `socket` with epoll for what curl waits on.
+    private func watch(_ socket: Int32, what: Int32) {
+        let poller = shared.pollFD
+        if what == CURL_POLL_REMOVE {
+            if watched.remove(socket) != nil { _ = ccurl_epoll_control(poller, EPOLL_CTL_DEL, socket, 0) }
+            return
+        }
+        var events: UInt32 = 0
+        if what == CURL_POLL_IN || what == CURL_POLL_INOUT { events |= UInt32(EPOLLIN.rawValue) }
+        if what == CURL_POLL_OUT || what == CURL_POLL_INOUT { events |= UInt32(EPOLLOUT.rawValue) }
+        // A descriptor curl closed leaves epoll by itself and its number can come back for a new
+        // socket, so fall back between ADD and MOD on ENOENT/EEXIST.
+        let first = watched.contains(socket) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
+        var result = ccurl_epoll_control(poller, first, socket, events)
+        if result == ENOENT { result = ccurl_epoll_control(poller, EPOLL_CTL_ADD, socket, events) }
+        if result == EEXIST { result = ccurl_epoll_control(poller, EPOLL_CTL_MOD, socket, events) }
+        if result == 0 { watched.insert(socket) } else { watched.remove(socket) }
+    }
+
+    /// Hands every transfer curl has finished to its caller.
+    private func collectDone() {
+        var queued: Int32 = 0
+        while let message = curl_multi_info_read(multi, &queued) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle, let transfer = transfers[easy] else { continue }
+            complete(transfer, code: ccurl_msg_result(message))
+        }
+    }
+
+    /// Ends the transfers whose deadline has passed and finds the next deadline.
+    private func expire(_ now: ContinuousClock.Instant) {
+        var next: ContinuousClock.Instant?
+        for transfer in Array(transfers.values) {
+            if transfer.deadline <= now {
+                finish(transfer, error: TransportError(.timeout, "no complete answer within the budget"))
+            } else if next.map({ transfer.deadline < $0 }) ?? true {
+                next = transfer.deadline
+            }
+        }
+        nextDeadline = next
     }
 
     private func handle(_ command: CurlShared.Command, closed: Bool) {
@@ -168,6 +249,7 @@ final class CurlLoop: @unchecked Sendable {
         }
         transfers[easy] = transfer
         handleByID[id] = easy
+        if nextDeadline.map({ transfer.deadline < $0 }) ?? true { nextDeadline = transfer.deadline }
         if curl_multi_add_handle(multi, easy) != CURLM_OK {
             finish(transfer, error: TransportError(.failed, "curl_multi_add_handle failed"))
         }

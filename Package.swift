@@ -57,11 +57,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "Store", dependencies: ["CHiredis"], swiftSettings: strict),
         .target(
             name: "Gateway",
             dependencies: [
                 "Scoring",
                 "Reranker",
+                "Store",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -99,7 +101,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "TestSupport",
+                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -124,6 +126,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: ["Store", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

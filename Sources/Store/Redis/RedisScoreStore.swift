@@ -1,0 +1,163 @@
+import Foundation
+import Synchronization
+
+/// The store in Redis, shared by every gateway that names the same Redis and key prefix.
+///
+/// Keys (prefix `leadgate:` by default):
+/// - `<prefix>adj:v1:<sha256>`: an accepted LLM answer (JSON), with the adjustment TTL;
+/// - `<prefix>live:<lead_id>`: a hash with `response` (the JSON last answered for the lead) and
+///   `stored_at_ms`, with the live TTL;
+/// - `<prefix>lead:<lead_id>:adj`: the set of answer hashes the lead produced (for erasure);
+/// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM.
+///
+/// Live scores are also kept in the process (bounded LRU): when Redis cannot answer, a lead this
+/// gateway scored is still served.
+public final class RedisScoreStore: ScoreStore {
+    public let pool: RedisPool
+    public let prefix: String
+    public let limits: StoreLimits
+    /// How long a write may wait in the pool's queue before it is dropped.
+    public let writeTimeout: Duration
+    private let local: Mutex<LRUCache<LiveRecord>>
+    private let token = UUID().uuidString
+
+    public init(pool: RedisPool, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(), writeTimeout: Duration = .seconds(2)) {
+        self.pool = pool
+        self.prefix = prefix
+        self.limits = limits
+        self.writeTimeout = writeTimeout
+        local = Mutex(LRUCache(capacity: limits.maxLiveScores))
+    }
+
+    public var kind: String { "redis" }
+
+    func adjustmentKey(_ hash: String) -> String { "\(prefix)adj:v1:\(hash)" }
+    func liveKey(_ leadID: String) -> String { "\(prefix)live:\(leadID)" }
+    func leadIndexKey(_ leadID: String) -> String { "\(prefix)lead:\(leadID):adj" }
+    func lockKey(_ hash: String) -> String { "\(prefix)lock:adj:\(hash)" }
+
+    private static func seconds(_ d: Duration) -> String { String(max(1, d.components.seconds)) }
+
+    private static func milliseconds(_ d: Duration) -> String {
+        String(max(1, d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000))
+    }
+
+    public func adjustments(_ hashes: [String], timeout: Duration) async -> Result<[String?], StoreError> {
+        guard !hashes.isEmpty else { return .success([]) }
+        let keys = hashes.map(adjustmentKey)
+        do {
+            let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
+                try connection.command(["MGET"] + keys)
+            }
+            guard case .array(let values) = reply, values.count == keys.count else {
+                return .failure(StoreError(.reply, "MGET answered \(reply)"))
+            }
+            return .success(values.map { $0.text })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public func saveAdjustment(hash: String, payload: String, leadID: String) {
+        let key = adjustmentKey(hash)
+        let index = leadIndexKey(leadID)
+        let ttl = Self.seconds(limits.adjustmentTTL)
+        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in
+            _ = try connection.pipeline([["SET", key, payload, "EX", ttl], ["SADD", index, hash], ["EXPIRE", index, ttl]])
+        }
+    }
+
+    public func saveLiveScores(_ records: [LiveRecord]) {
+        guard !records.isEmpty else { return }
+        local.withLock { cache in
+            for record in records { cache.set(record.leadID, record, ttl: limits.liveTTL) }
+        }
+        let ttl = Self.seconds(limits.liveTTL)
+        var commands: [[String]] = []
+        commands.reserveCapacity(records.count * 2)
+        for record in records {
+            let key = liveKey(record.leadID)
+            commands.append(["HSET", key, "response", record.json, "stored_at_ms", String(record.storedAtMS)])
+            commands.append(["EXPIRE", key, ttl])
+        }
+        let pipeline = commands
+        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in _ = try connection.pipeline(pipeline) }
+    }
+
+    public func liveScore(_ leadID: String, timeout: Duration) async -> Result<LiveRecord?, StoreError> {
+        let key = liveKey(leadID)
+        do {
+            let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
+                try connection.command(["HMGET", key, "response", "stored_at_ms"])
+            }
+            guard case .array(let fields) = reply, fields.count == 2 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
+            guard let json = fields[0].text else { return .success(nil) }
+            return .success(LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0))
+        } catch {
+            // Redis cannot answer: serve what this gateway scored itself, if anything.
+            if let record = local.withLock({ $0.get(leadID) }) { return .success(record) }
+            return .failure(error)
+        }
+    }
+
+    public func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool {
+        let key = lockKey(hash)
+        let token = self.token
+        let ms = Self.milliseconds(ttl)
+        do {
+            let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
+                try connection.command(["SET", key, token, "NX", "PX", ms])
+            }
+            return reply != .null
+        } catch {
+            return true  // no Redis, no other gateway to wait for
+        }
+    }
+
+    public func unlock(_ hash: String) {
+        let key = lockKey(hash)
+        let token = self.token
+        // Only the holder's token releases it (a lock that expired and was retaken stays).
+        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in
+            _ = try connection.command([
+                "EVAL", "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end", "1", key, token,
+            ])
+        }
+    }
+
+    public func erase(leadID: String, timeout: Duration) async -> Result<[String], StoreError> {
+        local.withLock { _ = $0.remove(leadID) }
+        let live = liveKey(leadID)
+        let index = leadIndexKey(leadID)
+        let prefix = self.prefix
+        do {
+            let removed = try await pool.run(timeout: timeout) { connection throws(StoreError) -> [String] in
+                let members = try connection.command(["SMEMBERS", index])
+                var candidates = [live]
+                if case .array(let hashes) = members {
+                    candidates += hashes.compactMap { $0.text }.sorted().map { "\(prefix)adj:v1:\($0)" }
+                }
+                candidates.append(index)
+                let replies = try connection.pipeline(candidates.map { ["DEL", $0] })
+                return zip(candidates, replies).compactMap { key, reply in reply == .integer(1) ? key : nil }
+            }
+            return .success(removed)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public var status: StoreStatus {
+        let health = pool.health
+        return StoreStatus(
+            kind: kind, up: health.up, detail: health.up ? nil : health.lastError, secondsInState: (ContinuousClock.now - health.since).secondsDouble,
+            failures: health.failures, timeouts: health.timeouts, dropped: health.dropped, connections: health.connected,
+            localEntries: local.withLock { $0.count })
+    }
+
+    public func shutdown() { pool.shutdown() }
+}
+
+extension Duration {
+    var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,100 @@
+/// Where LeadGate keeps what outlives a request: accepted LLM answers (a cache keyed by the SHA-256
+/// of everything that can change the answer), each lead's live score, and short locks that let
+/// several gateways share one LLM call. ``RedisScoreStore`` shares it between gateways;
+/// ``MemoryScoreStore`` keeps it in the process when there is no Redis.
+///
+/// Reads take a timeout and report failures; writes never make the caller wait.
+public protocol ScoreStore: Sendable {
+    /// `redis` or `memory`.
+    var kind: String { get }
+
+    /// The cached answers for `hashes` (nil where there is none), in one round trip.
+    func adjustments(_ hashes: [String], timeout: Duration) async -> Result<[String?], StoreError>
+
+    /// Caches an accepted answer under `hash` for the configured TTL, and remembers that `leadID`
+    /// produced it (so erasing the lead removes it).
+    func saveAdjustment(hash: String, payload: String, leadID: String)
+
+    /// Stores the latest response of each lead (one round trip for a batch).
+    func saveLiveScores(_ records: [LiveRecord])
+
+    /// The lead's latest response; nil when there is none.
+    func liveScore(_ leadID: String, timeout: Duration) async -> Result<LiveRecord?, StoreError>
+
+    /// Takes the cross-gateway lock of an LLM call for `ttl`; true when this caller holds it (or
+    /// when no other gateway can hold it: the memory store, or Redis unreachable).
+    func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool
+
+    func unlock(_ hash: String)
+
+    /// Removes every key of the lead and returns their names.
+    func erase(leadID: String, timeout: Duration) async -> Result<[String], StoreError>
+
+    var status: StoreStatus { get }
+
+    func shutdown()
+}
+
+/// A lead's latest response, as the JSON the gateway answered, and when it was stored.
+public struct LiveRecord: Sendable, Equatable {
+    public var leadID: String
+    public var json: String
+    /// Milliseconds since 1970.
+    public var storedAtMS: Int64
+
+    public init(leadID: String, json: String, storedAtMS: Int64) {
+        self.leadID = leadID
+        self.json = json
+        self.storedAtMS = storedAtMS
+    }
+}
+
+/// What `/readyz` and `/metrics` say about the store.
+public struct StoreStatus: Sendable {
+    public var kind: String
+    public var up: Bool
+    /// Why it is down (the last error), when it is.
+    public var detail: String?
+    /// Seconds since `up` last changed.
+    public var secondsInState: Double
+    public var failures: Int
+    public var timeouts: Int
+    public var dropped: Int
+    public var connections: Int
+    /// Entries held in the process (memory store, or the Redis store's local copy of live scores).
+    public var localEntries: Int
+
+    public init(
+        kind: String, up: Bool, detail: String? = nil, secondsInState: Double = 0, failures: Int = 0, timeouts: Int = 0, dropped: Int = 0,
+        connections: Int = 0, localEntries: Int = 0
+    ) {
+        self.kind = kind
+        self.up = up
+        self.detail = detail
+        self.secondsInState = secondsInState
+        self.failures = failures
+        self.timeouts = timeouts
+        self.dropped = dropped
+        self.connections = connections
+        self.localEntries = localEntries
+    }
+}
+
+/// How long store entries live and how many the process keeps.
+public struct StoreLimits: Sendable {
+    public var adjustmentTTL: Duration
+    public var liveTTL: Duration
+    /// In-process entries: cached answers (memory store) and live scores (both stores).
+    public var maxAdjustments: Int
+    public var maxLiveScores: Int
+
+    public init(
+        adjustmentTTL: Duration = .seconds(86_400), liveTTL: Duration = .seconds(7 * 86_400), maxAdjustments: Int = 100_000,
+        maxLiveScores: Int = 100_000
+    ) {
+        self.adjustmentTTL = adjustmentTTL
+        self.liveTTL = liveTTL
+        self.maxAdjustments = max(1, maxAdjustments)
+        self.maxLiveScores = max(1, maxLiveScores)
+    }
+}

@@ -3,6 +3,7 @@ public import Logging
 import Reranker
 public import Scoring
 import ServiceLifecycle
+import Store
 import UnixSignals
 
 /// Builds the gateway: loads the models, wires the routes, and returns a Hummingbird application
@@ -22,9 +23,8 @@ public enum GatewayApplication {
         let authenticator = try Authenticator(config: config)
         let metrics = GatewayMetrics()
         let reranker = try makeReranker(config)
-        let service = ScoringService(
-            config: config, registry: registry, liveScores: LiveScoreStore(capacity: config.liveScoreCapacity), metrics: metrics,
-            reranker: reranker)
+        let store = makeStore(config, logger: logger)
+        let service = ScoringService(config: config, registry: registry, store: store, metrics: metrics, reranker: reranker)
         let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
             let result = registry.reload()
             switch result {
@@ -60,13 +60,31 @@ public enum GatewayApplication {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadHandler()], idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "LeadGate"),
-            services: [ReloadOnHangup(reload: reload, logger: logger)],
+            services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(store: store)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }
 }
 
 extension GatewayApplication {
+    /// Redis when `redis.url` (or `LEADGATE_REDIS_URL`) is set, else the in-memory store.
+    static func makeStore(_ config: GatewayConfig, logger: Logger) -> any ScoreStore {
+        let limits = StoreLimits(
+            adjustmentTTL: .seconds(config.cacheTTLSeconds), liveTTL: .seconds(config.liveTTLSeconds), maxAdjustments: config.cacheCapacity,
+            maxLiveScores: config.liveScoreCapacity)
+        guard let url = config.redisURL, let endpoint = try? RedisEndpoint(url: url) else {
+            logger.info("store: in memory (set LEADGATE_REDIS_URL to share it through Redis)")
+            return MemoryScoreStore(limits: limits)
+        }
+        let pool = RedisPool(
+            endpoint: endpoint,
+            options: .init(
+                size: config.redisPoolSize, connectTimeout: .milliseconds(config.redisConnectTimeoutMS),
+                commandTimeout: .milliseconds(config.redisCommandTimeoutMS)))
+        logger.info("store: redis", metadata: ["redis": .string(endpoint.description), "key_prefix": .string(config.redisKeyPrefix)])
+        return RedisScoreStore(pool: pool, prefix: config.redisKeyPrefix, limits: limits)
+    }
+
     /// The LLM step when `llm.base_url` (or `LEADGATE_LLM_BASE_URL`) is set.
     static func makeReranker(_ config: GatewayConfig) throws(ConfigurationError) -> LLMReranker? {
         guard let baseURL = config.llmBaseURL else { return nil }
@@ -137,6 +155,16 @@ extension GatewayApplication {
             try await group.run()
             tasks.cancelAll()
         }
+    }
+}
+
+/// Closes the store's connections when the application shuts down.
+struct CloseOnShutdown: Service {
+    let store: any ScoreStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        store.shutdown()
     }
 }
 

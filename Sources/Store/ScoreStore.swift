@@ -11,9 +11,9 @@ public protocol ScoreStore: Sendable {
     /// The cached answers for `hashes` (nil where there is none), in one round trip.
     func adjustments(_ hashes: [String], timeout: Duration) async -> Result<[String?], StoreError>
 
-    /// Caches an accepted answer under `hash` for the configured TTL, and remembers that `leadID`
-    /// produced it (so erasing the lead removes it).
-    func saveAdjustment(hash: String, payload: String, leadID: String)
+    /// Caches an accepted answer under `hash` for the configured TTL (nil: only the next part), and
+    /// remembers that `leadID` produced or used it, so erasing the lead removes it.
+    func saveAdjustment(hash: String, payload: String?, leadID: String)
 
     /// Stores the latest response of each lead (one round trip for a batch).
     func saveLiveScores(_ records: [LiveRecord])

@@ -1,5 +1,6 @@
 import Foundation
 public import Scoring
+import Store
 
 /// Everything `leadgate serve` reads at start: `config/leadgate.yaml`, then `LEADGATE_*` environment
 /// variables, then command-line flags, each overriding the one before. ``load(file:environment:overrides:)``
@@ -45,8 +46,24 @@ public struct GatewayConfig: Sendable {
     public var liveScoreCapacity = 100_000
     public var logLevel = "info"
     public var logFormat = LogFormat.json
-    /// Used by the Redis and LLM issues; validated here so a typo stops the start.
+    /// Redis (ARCHITECTURE §3, §6); without a URL the in-memory store serves.
     public var redisURL: String?
+    public var redisKeyPrefix = "leadgate:"
+    public var redisPoolSize = 4
+    public var redisConnectTimeoutMS = 200
+    /// The socket timeout of one Redis command on a pool thread.
+    public var redisCommandTimeoutMS = 250
+    /// The cache lookup before an LLM call: its own short timeout inside the LLM budget.
+    public var redisLookupTimeoutMS = 20
+    /// Reading a live score (`GET /v1/leads/{id}/score`) and erasing a lead.
+    public var redisReadTimeoutMS = 100
+    /// A short Redis lock so that gateways sharing Redis make one LLM call for identical leads.
+    public var redisLock = false
+    /// Accepted LLM answers and live scores live this long.
+    public var cacheTTLSeconds = 86_400
+    public var liveTTLSeconds = 7 * 86_400
+    /// Cached answers kept in the process by the in-memory store.
+    public var cacheCapacity = 100_000
     public var llmBaseURL: String?
     public var llmModel: String?
     public var llmAPIKey: String?
@@ -118,7 +135,7 @@ public struct GatewayConfig: Sendable {
     }
 
     private mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
-        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "llm"])
+        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm"])
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             host = try server["host"]?.string() ?? host
@@ -189,8 +206,14 @@ public struct GatewayConfig: Sendable {
             }
         }
         if let live = root["live_scores"] {
-            try live.checkKeys(["capacity"])
+            try live.checkKeys(["capacity", "ttl_s"])
             liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
+            liveTTLSeconds = try live["ttl_s"]?.int() ?? liveTTLSeconds
+        }
+        if let cache = root["cache"] {
+            try cache.checkKeys(["ttl_s", "capacity"])
+            cacheTTLSeconds = try cache["ttl_s"]?.int() ?? cacheTTLSeconds
+            cacheCapacity = try cache["capacity"]?.int() ?? cacheCapacity
         }
         if let logging = root["logging"] {
             try logging.checkKeys(["level", "format"])
@@ -198,8 +221,17 @@ public struct GatewayConfig: Sendable {
             if let node = logging["format"] { logFormat = try Self.choice(node, LogFormat.self) }
         }
         if let redis = root["redis"] {
-            try redis.checkKeys(["url"])
+            try redis.checkKeys([
+                "url", "key_prefix", "pool_size", "connect_timeout_ms", "command_timeout_ms", "lookup_timeout_ms", "read_timeout_ms", "lock",
+            ])
             redisURL = try redis["url"]?.string()
+            redisKeyPrefix = try redis["key_prefix"]?.string() ?? redisKeyPrefix
+            redisPoolSize = try redis["pool_size"]?.int() ?? redisPoolSize
+            redisConnectTimeoutMS = try redis["connect_timeout_ms"]?.int() ?? redisConnectTimeoutMS
+            redisCommandTimeoutMS = try redis["command_timeout_ms"]?.int() ?? redisCommandTimeoutMS
+            redisLookupTimeoutMS = try redis["lookup_timeout_ms"]?.int() ?? redisLookupTimeoutMS
+            redisReadTimeoutMS = try redis["read_timeout_ms"]?.int() ?? redisReadTimeoutMS
+            redisLock = try redis["lock"]?.bool() ?? redisLock
         }
         if let llm = root["llm"] {
             try llm.checkKeys([
@@ -240,6 +272,7 @@ public struct GatewayConfig: Sendable {
         if let host = env["LEADGATE_HOST"] { self.host = host }
         if let port = try int("LEADGATE_PORT", 0...65535, "a port") { self.port = port }
         if let url = env["LEADGATE_REDIS_URL"] { redisURL = url.isEmpty ? nil : url }
+        if let prefix = env["LEADGATE_REDIS_KEY_PREFIX"] { redisKeyPrefix = prefix }
         if let url = env["LEADGATE_LLM_BASE_URL"] { llmBaseURL = url.isEmpty ? nil : url }
         if let model = env["LEADGATE_LLM_MODEL"] { llmModel = model.isEmpty ? nil : model }
         if let key = env["LEADGATE_LLM_API_KEY"] { llmAPIKey = key.isEmpty ? nil : key }
@@ -301,9 +334,24 @@ public struct GatewayConfig: Sendable {
                 throw ConfigurationError(key: "auth.jwt", "is missing, but auth.mode is jwt. Add algorithm and secret_env or public_key_env.")
             }
         }
-        if let url = redisURL, !(url.hasPrefix("redis://") || url.hasPrefix("unix://")) {
-            throw ConfigurationError(key: "redis.url", "`\(url)` must start with redis:// or unix:// (LEADGATE_REDIS_URL overrides it).")
+        if let url = redisURL {
+            do {
+                _ = try RedisEndpoint(url: url)
+            } catch {
+                throw ConfigurationError(key: "redis.url", "\(error.message) (LEADGATE_REDIS_URL overrides it)")
+            }
         }
+        guard redisKeyPrefix.utf8.count <= 64, !redisKeyPrefix.contains(where: { $0.isWhitespace }) else {
+            throw ConfigurationError(key: "redis.key_prefix", "`\(redisKeyPrefix)` must be at most 64 characters without spaces, e.g. `leadgate:` or `tenant-a:leadgate:`.")
+        }
+        try positive(redisPoolSize, "redis.pool_size", max: 256)
+        try positive(redisConnectTimeoutMS, "redis.connect_timeout_ms", max: 60_000)
+        try positive(redisCommandTimeoutMS, "redis.command_timeout_ms", max: 60_000)
+        try positive(redisLookupTimeoutMS, "redis.lookup_timeout_ms", max: 60_000)
+        try positive(redisReadTimeoutMS, "redis.read_timeout_ms", max: 60_000)
+        try positive(cacheTTLSeconds, "cache.ttl_s", max: 365 * 86_400)
+        try positive(cacheCapacity, "cache.capacity", max: 100_000_000)
+        try positive(liveTTLSeconds, "live_scores.ttl_s", max: 3_650 * 86_400)
         if let url = llmBaseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ConfigurationError(key: "llm.base_url", "`\(url)` must start with http:// or https:// (LEADGATE_LLM_BASE_URL overrides it).")
         }

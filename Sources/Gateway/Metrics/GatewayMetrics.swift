@@ -1,5 +1,6 @@
 import Foundation
 import Reranker
+import Store
 import Scoring
 import Synchronization
 import TreeEnsemble
@@ -40,6 +41,10 @@ public final class GatewayMetrics: Sendable {
         var badgeFlips: [String: UInt64] = [:]
         var promptTokens: UInt64 = 0
         var completionTokens: UInt64 = 0
+        var cacheHits: UInt64 = 0
+        var cacheMisses: UInt64 = 0
+        var cacheErrors: UInt64 = 0
+        var sharedCalls: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -76,7 +81,7 @@ public final class GatewayMetrics: Sendable {
     func reranked(_ outcome: RerankOutcome) {
         let key: String
         switch outcome.result {
-        case .applied: key = "applied"
+        case .applied: key = outcome.cached ? "cached" : "applied"
         case .fallback(let code, _): key = code.rawValue
         }
         let seconds = outcome.latency.seconds
@@ -87,7 +92,7 @@ public final class GatewayMetrics: Sendable {
         }
         state.withLock { s in
             s.rerank[key, default: 0] += 1
-            if outcome.latency > .zero {
+            if outcome.latency > .zero, !outcome.cached, !outcome.shared {
                 if bucket < s.rerankLatency.counts.count { s.rerankLatency.counts[bucket] += 1 }
                 s.rerankLatency.sum += seconds
                 s.rerankLatency.count += 1
@@ -98,6 +103,16 @@ public final class GatewayMetrics: Sendable {
             }
         }
     }
+
+    func cacheLookups(hits: Int = 0, misses: Int = 0, errors: Int = 0) {
+        state.withLock { s in
+            s.cacheHits += UInt64(max(0, hits))
+            s.cacheMisses += UInt64(max(0, misses))
+            s.cacheErrors += UInt64(max(0, errors))
+        }
+    }
+
+    func sharedCall() { state.withLock { $0.sharedCalls += 1 } }
 
     func badgeFlipped(from: Badge, to: Badge) {
         state.withLock { $0.badgeFlips["\(from.rawValue)->\(to.rawValue)", default: 0] += 1 }
@@ -113,7 +128,7 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The text exposition format (version 0.0.4).
-    func render(snapshot: ModelRegistry.Snapshot, liveScores: Int, reranker: LLMReranker? = nil) -> String {
+    func render(snapshot: ModelRegistry.Snapshot, store: any ScoreStore, reranker: LLMReranker? = nil) -> String {
         let s = state.withLock { $0 }
         var out = ""
         out.reserveCapacity(8192)
@@ -163,12 +178,31 @@ public final class GatewayMetrics: Sendable {
         out +=
             "# HELP leadgate_model_degraded 1 when the fallback serves because the default model failed to load.\n# TYPE leadgate_model_degraded gauge\n"
         out += "leadgate_model_degraded \(snapshot.isDegraded ? 1 : 0)\n"
-        out += "# HELP leadgate_live_scores Leads with a live score in memory.\n# TYPE leadgate_live_scores gauge\n"
-        out += "leadgate_live_scores \(liveScores)\n"
-        out += "# HELP leadgate_rerank_total LLM step outcomes: applied, or the fallback reason.\n# TYPE leadgate_rerank_total counter\n"
+        let status = store.status
+        out += "# HELP leadgate_store_up 1 when the store answers (Redis reachable; always 1 in memory).\n# TYPE leadgate_store_up gauge\n"
+        out += "leadgate_store_up{kind=\"\(status.kind)\"} \(status.up ? 1 : 0)\n"
+        out += "# HELP leadgate_store_failures_total Failed connects and lost connections to Redis.\n# TYPE leadgate_store_failures_total counter\n"
+        out += "leadgate_store_failures_total \(status.failures)\n"
+        out += "# HELP leadgate_store_timeouts_total Store reads that ran out of their timeout.\n# TYPE leadgate_store_timeouts_total counter\n"
+        out += "leadgate_store_timeouts_total \(status.timeouts)\n"
+        out += "# HELP leadgate_store_dropped_total Store operations refused because the queue was full.\n# TYPE leadgate_store_dropped_total counter\n"
+        out += "leadgate_store_dropped_total \(status.dropped)\n"
+        out += "# HELP leadgate_store_connections Open Redis connections.\n# TYPE leadgate_store_connections gauge\n"
+        out += "leadgate_store_connections \(status.connections)\n"
+        out += "# HELP leadgate_live_scores Entries this process holds (live scores; and cached answers without Redis).\n"
+        out += "# TYPE leadgate_live_scores gauge\n"
+        out += "leadgate_live_scores \(status.localEntries)\n"
+        out += "# HELP leadgate_cache_lookups_total Lookups of cached LLM answers by result.\n# TYPE leadgate_cache_lookups_total counter\n"
+        out += "leadgate_cache_lookups_total{result=\"hit\"} \(s.cacheHits)\n"
+        out += "leadgate_cache_lookups_total{result=\"miss\"} \(s.cacheMisses)\n"
+        out += "leadgate_cache_lookups_total{result=\"error\"} \(s.cacheErrors)\n"
+        out += "# HELP leadgate_llm_calls_shared_total Leads that joined an identical LLM call already in flight.\n"
+        out += "# TYPE leadgate_llm_calls_shared_total counter\n"
+        out += "leadgate_llm_calls_shared_total \(s.sharedCalls)\n"
+        out += "# HELP leadgate_rerank_total LLM step outcomes: applied, cached, or the fallback reason.\n# TYPE leadgate_rerank_total counter\n"
         for key in s.rerank.keys.sorted() {
-            let status = key == "applied" ? "applied" : (key == "disabled" || key == "skipped") ? key : "fallback"
-            out += "leadgate_rerank_total{status=\"\(status)\",reason=\"\(key == "applied" ? "" : key)\"} \(s.rerank[key] ?? 0)\n"
+            let status = key == "applied" || key == "cached" ? key : (key == "disabled" || key == "skipped") ? key : "fallback"
+            out += "leadgate_rerank_total{status=\"\(status)\",reason=\"\(key == "applied" || key == "cached" ? "" : key)\"} \(s.rerank[key] ?? 0)\n"
         }
         out += "# HELP leadgate_llm_duration_seconds Time of LLM calls that went out, whatever their outcome.\n"
         out += "# TYPE leadgate_llm_duration_seconds histogram\n"

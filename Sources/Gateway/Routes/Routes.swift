@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Reranker
 import Scoring
+import Store
 import TreeEnsemble
 
 /// The HTTP routes. Handlers stay thin: read and limit the body, decode, call ``ScoringService``.
@@ -19,7 +20,7 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in
-            let text = metrics.render(snapshot: service.registry.snapshot, liveScores: service.liveScores.count, reranker: service.reranker)
+            let text = metrics.render(snapshot: service.registry.snapshot, store: service.store, reranker: service.reranker)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
@@ -31,7 +32,8 @@ struct Routes: Sendable {
         write.post("/v1/leads/batch-score") { request, context in try await scoreBatch(request, context: context) }
 
         let read = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .readLeads))
-        read.get("/v1/leads/{lead_id}/score") { _, context in try liveScore(context: context) }
+        read.get("/v1/leads/{lead_id}/score") { _, context in try await liveScore(context: context) }
+        write.delete("/v1/leads/{lead_id}") { _, context in try await erase(context: context) }
         read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
 
         let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
@@ -139,24 +141,66 @@ struct Routes: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
-    func liveScore(context: GatewayContext) throws -> Response {
+    func liveScore(context: GatewayContext) async throws -> Response {
         let id = context.parameters.get("lead_id") ?? ""
-        guard let json = service.liveScores.get(id) else {
+        switch await service.store.liveScore(id, timeout: .milliseconds(config.redisReadTimeoutMS)) {
+        case .success(let record?):
+            return Self.json(record.json)
+        case .success(nil):
             throw Problem(
                 .notFound, slug: "no-live-score", title: "No score for this lead",
-                detail: "Lead `\(id)` has not been scored by this gateway (or its score was evicted). Score it with POST /v1/leads/score.")
+                detail: "Lead `\(id)` has no live score (never scored, expired after live_scores.ttl_s, or erased). Score it with POST /v1/leads/score.")
+        case .failure(let error):
+            throw Self.storeUnavailable(error, doing: "read the live score")
         }
-        return Self.json(json)
+    }
+
+    /// `DELETE /v1/leads/{lead_id}`: erases every key the store holds for the lead (GDPR/CCPA).
+    func erase(context: GatewayContext) async throws -> Response {
+        let id = context.parameters.get("lead_id") ?? ""
+        switch await service.store.erase(leadID: id, timeout: .milliseconds(max(config.redisReadTimeoutMS, 1_000))) {
+        case .success(let removed):
+            var w = JSONWriter()
+            w.beginObject()
+            w.field("lead_id", id)
+            w.field("store", service.store.kind)
+            w.key("removed")
+            w.beginArray()
+            for key in removed { w.string(key) }
+            w.endArray()
+            w.field("count", removed.count)
+            w.endObject()
+            context.logger.notice("lead erased", metadata: ["lead_id": .string(id), "keys": .stringConvertible(removed.count)])
+            return Self.json(w.text)
+        case .failure(let error):
+            throw Self.storeUnavailable(error, doing: "erase the lead (nothing is known to be erased)")
+        }
+    }
+
+    static func storeUnavailable(_ error: StoreError, doing what: String) -> Problem {
+        Problem(
+            .serviceUnavailable, slug: "store-unavailable", title: "The store did not answer",
+            detail: "Could not \(what): \(error.message). Retry shortly; /readyz shows the store's state.", headers: [.retryAfter: "1"])
     }
 
     func readiness() -> Response {
         let snapshot = service.registry.snapshot
+        let store = service.store.status
         var w = JSONWriter()
         w.beginObject()
-        w.field("status", lifecycle.isDraining ? "draining" : "ready")
+        // A store that does not answer degrades the gateway (no cache, live scores from this process
+        // only) but does not make it unready: every request still gets its score.
+        w.field("status", lifecycle.isDraining ? "draining" : (snapshot.isDegraded || !store.up) ? "degraded" : "ready")
         w.field("models", snapshot.models.count)
         w.field("default_model", "\(snapshot.primary.id)@\(snapshot.primary.version)")
         w.field("degraded", snapshot.isDegraded)
+        w.key("store")
+        w.beginObject()
+        w.field("kind", store.kind)
+        w.field("up", store.up)
+        if let detail = store.detail { w.field("detail", detail) }
+        w.field("seconds_in_state", store.secondsInState, digits: 1)
+        w.endObject()
         w.endObject()
         return Self.json(w.text, status: lifecycle.isDraining ? .serviceUnavailable : .ok)
     }

@@ -2,21 +2,24 @@ import Dispatch
 import Foundation
 import Reranker
 public import Scoring
+public import Store
 
 /// One scoring request from decoded input to response JSON: validation, model choice, the score,
 /// the live-score write and the metrics. Pure of HTTP, so the routes stay thin.
 public final class ScoringService: Sendable {
     let config: GatewayConfig
     public let registry: ModelRegistry
-    public let liveScores: LiveScoreStore
+    /// Cached LLM answers, live scores and cross-gateway locks (Redis or in memory).
+    public let store: any ScoreStore
     let metrics: GatewayMetrics
     /// The LLM step; `nil` when no LLM is configured (every lead then says `disabled`).
     let reranker: LLMReranker?
+    let flights = SingleFlight()
 
-    init(config: GatewayConfig, registry: ModelRegistry, liveScores: LiveScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?) {
+    init(config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?) {
         self.config = config
         self.registry = registry
-        self.liveScores = liveScores
+        self.store = store
         self.metrics = metrics
         self.reranker = reranker
     }
@@ -31,6 +34,8 @@ public final class ScoringService: Sendable {
         var explain: Bool
         var notes: String?
         var features: [String: LeadValue]
+        /// The key of the LLM answer in the cache, when the LLM step will run.
+        var cacheKey: String?
     }
 
     /// A scored lead, rendered.
@@ -79,10 +84,14 @@ public final class ScoringService: Sendable {
             return .failure(.invalid(issues + problems))
         case .scored(let score):
             guard issues.isEmpty else { return .failure(.invalid(issues)) }
+            var key: String?
+            if wantsLLM, let reranker {
+                key = AdjustmentCache.key(model: model, features: input.features, notes: input.notes, leadID: leadID, reranker: reranker)
+            }
             return .success(
                 Evaluated(
                     leadID: leadID, score: score, model: model, role: role, rerank: rerank, explain: explain, notes: input.notes,
-                    features: input.features))
+                    features: input.features, cacheKey: key))
         }
     }
 
@@ -93,11 +102,77 @@ public final class ScoringService: Sendable {
         receivedAt.advanced(by: .milliseconds(max(1, config.llmTimeoutMS - config.llmDeadlineMarginMS)))
     }
 
-    /// The LLM step for one scored lead: skipped, disabled, or the reranker's outcome within `budget`
-    /// (what is left of the request's `llm.timeout_ms`).
-    func rerank(_ lead: Evaluated, budget: Duration? = nil) async -> RerankOutcome {
+    /// The LLM step for one scored lead, to end by `deadline`: skipped, disabled, a cached answer
+    /// (looked up with its own short timeout inside the budget), or the outcome of a call, shared
+    /// with identical calls in flight.
+    func rerank(_ lead: Evaluated, deadline: ContinuousClock.Instant) async -> RerankOutcome {
         guard lead.rerank else { return .fallback(.skipped, "the request asked for no rerank") }
-        guard let reranker else { return .fallback(.disabled, "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)") }
+        guard reranker != nil, let key = lead.cacheKey else {
+            return .fallback(.disabled, "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)")
+        }
+        let start = ContinuousClock.now
+        let lookup = min(.milliseconds(config.redisLookupTimeoutMS), deadline - start - .milliseconds(5))
+        if lookup > .zero {
+            switch await store.adjustments([key], timeout: lookup) {
+            case .success(let values):
+                if let payload = values.first ?? nil, let adjustment = AdjustmentCache.decode(payload) {
+                    metrics.cacheLookups(hits: 1)
+                    return cachedOutcome(adjustment, lead: lead, key: key, since: start)
+                }
+                metrics.cacheLookups(misses: 1)
+            case .failure:
+                metrics.cacheLookups(errors: 1)
+            }
+        }
+        return await callLLM(lead, key: key, deadline: deadline)
+    }
+
+    func cachedOutcome(_ adjustment: Adjustment, lead: Evaluated, key: String, since start: ContinuousClock.Instant) -> RerankOutcome {
+        var outcome = RerankOutcome(result: .applied(adjustment), latency: ContinuousClock.now - start)
+        outcome.cached = true
+        store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID)  // so erasing this lead removes it too
+        metrics.reranked(outcome)
+        return outcome
+    }
+
+    /// One LLM call per key in flight in this process; with `redis.lock`, one across gateways.
+    func callLLM(_ lead: Evaluated, key: String, deadline: ContinuousClock.Instant) async -> RerankOutcome {
+        let outcome = await flights.run(key: key, deadline: deadline) { await self.askLLM(lead, key: key, deadline: deadline) }
+        if outcome.shared {
+            metrics.sharedCall()
+            if case .applied = outcome.result { store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID) }
+        }
+        metrics.reranked(outcome)
+        return outcome
+    }
+
+    private func askLLM(_ lead: Evaluated, key: String, deadline: ContinuousClock.Instant) async -> RerankOutcome {
+        guard let reranker else { return .fallback(.disabled, "no LLM is configured") }
+        let start = ContinuousClock.now
+        let lockTimeout = Duration.milliseconds(config.redisLookupTimeoutMS)
+        if config.redisLock, store.kind == "redis", !(await store.lock(key, ttl: deadline - start, timeout: lockTimeout)) {
+            // Another gateway is asking the LLM about an identical lead: wait for its answer.
+            var locked = false
+            while ContinuousClock.now + .milliseconds(25) < deadline {
+                try? await Task.sleep(for: .milliseconds(15))
+                if case .success(let values) = await store.adjustments([key], timeout: lockTimeout), let payload = values.first ?? nil,
+                    let adjustment = AdjustmentCache.decode(payload)
+                {
+                    var outcome = RerankOutcome(result: .applied(adjustment), latency: ContinuousClock.now - start)
+                    outcome.cached = true
+                    return outcome
+                }
+                // The lock is free again with no answer cached: that call failed, so ask ourselves.
+                if await store.lock(key, ttl: deadline - ContinuousClock.now, timeout: lockTimeout) {
+                    locked = true
+                    break
+                }
+            }
+            guard locked else {
+                return .fallback(.timeout, "another gateway's call for an identical lead did not answer within the budget", latency: ContinuousClock.now - start)
+            }
+        }
+        defer { if config.redisLock, store.kind == "redis" { store.unlock(key) } }
         let manifest = lead.model.manifest
         var facts: [(label: String, value: String)] = []
         for field in manifest.fields {
@@ -107,8 +182,11 @@ public final class ScoringService: Sendable {
             leadID: lead.leadID, baseScore: lead.score.baseScore, baseBadge: lead.score.baseBadge.rawValue,
             probability: lead.score.probability, facts: facts, reasons: lead.score.reasons.map { ($0.text, $0.direction.rawValue) },
             notes: lead.notes)
-        let outcome = await reranker.adjust(promptFacts, budget: budget)
-        metrics.reranked(outcome)
+        let outcome = await reranker.adjust(promptFacts, budget: deadline - ContinuousClock.now)
+        if case .applied(let adjustment) = outcome.result {
+            store.saveAdjustment(
+                hash: key, payload: AdjustmentCache.encode(adjustment, model: reranker.model, promptHash: reranker.prompt.hash), leadID: lead.leadID)
+        }
         return outcome
     }
 
@@ -131,9 +209,9 @@ public final class ScoringService: Sendable {
             metrics.invalidLeads(1)
             return .failure(problem)
         case .success(let lead):
-            let outcome = await rerank(lead, budget: llmDeadline(receivedAt) - ContinuousClock.now)
+            let outcome = await rerank(lead, deadline: llmDeadline(receivedAt))
             let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-            liveScores.put(scored.leadID, json: scored.json)
+            store.saveLiveScores([LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS())])
             metrics.scored(model: scored.model, badges: [scored.badge])
             return .success(scored.json)
         }
@@ -153,10 +231,34 @@ public final class ScoringService: Sendable {
         var outcomes = [RerankOutcome?](repeating: nil, count: evaluated.count)
         if reranker != nil {
             let deadline = llmDeadline(receivedAt)
+            var asking: [(index: Int, lead: Evaluated, key: String)] = []
+            for (i, result) in evaluated.enumerated() {
+                if case .success(let lead) = result, lead.rerank, let key = lead.cacheKey { asking.append((i, lead, key)) }
+            }
+            // Every lead's cached answer in one round trip, then one call per miss, all at once
+            // (the bulkhead bounds them), under the same deadline.
+            var cached = [String?](repeating: nil, count: asking.count)
+            let start = ContinuousClock.now
+            let lookup = min(.milliseconds(config.redisLookupTimeoutMS), deadline - start - .milliseconds(5))
+            if lookup > .zero, !asking.isEmpty {
+                switch await store.adjustments(asking.map(\.key), timeout: lookup) {
+                case .success(let values) where values.count == asking.count: cached = values
+                case .success: break
+                case .failure: metrics.cacheLookups(errors: asking.count)
+                }
+            }
+            var misses: [(index: Int, lead: Evaluated, key: String)] = []
+            for (n, item) in asking.enumerated() {
+                if let payload = cached[n], let adjustment = AdjustmentCache.decode(payload) {
+                    outcomes[item.index] = cachedOutcome(adjustment, lead: item.lead, key: item.key, since: start)
+                } else {
+                    misses.append(item)
+                }
+            }
+            metrics.cacheLookups(hits: asking.count - misses.count, misses: misses.count)
             await withTaskGroup(of: (Int, RerankOutcome).self) { group in
-                for (i, result) in evaluated.enumerated() {
-                    guard case .success(let lead) = result, lead.rerank else { continue }
-                    group.addTask { (i, await self.rerank(lead, budget: deadline - ContinuousClock.now)) }
+                for item in misses {
+                    group.addTask { (item.index, await self.callLLM(item.lead, key: item.key, deadline: deadline)) }
                 }
                 for await (i, outcome) in group { outcomes[i] = outcome }
             }
@@ -173,8 +275,9 @@ public final class ScoringService: Sendable {
         var w = JSONWriter(capacity: results.count * 900 + 128)
         var failed = 0
         var byModel: [ObjectIdentifier: (LoadedModel, [Badge])] = [:]
-        var live: [(String, String)] = []
+        var live: [LiveRecord] = []
         live.reserveCapacity(results.count)
+        let storedAt = Self.nowMS()
         w.beginObject()
         w.field("count", results.count)
         w.key("results")
@@ -183,7 +286,7 @@ public final class ScoringService: Sendable {
             switch result {
             case .success(let scored):
                 w.raw(scored.json)
-                live.append((scored.leadID, scored.json))
+                live.append(LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: storedAt))
                 byModel[ObjectIdentifier(scored.model), default: (scored.model, [])].1.append(scored.badge)
             case .failure(let problem):
                 failed += 1
@@ -199,11 +302,13 @@ public final class ScoringService: Sendable {
         w.field("scored", results.count - failed)
         w.field("failed", failed)
         w.endObject()
-        liveScores.putAll(live)
+        store.saveLiveScores(live)
         for (model, badges) in byModel.values { metrics.scored(model: model, badges: badges) }
         metrics.invalidLeads(failed)
         return w.text
     }
+
+    static func nowMS() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// Runs CPU-bound `work` on a dispatch queue, so the cooperative pool (2 threads here) stays free
     /// for the requests in flight.
@@ -314,7 +419,7 @@ public final class ScoringService: Sendable {
         w.beginObject()
         switch outcome.result {
         case .applied(let adjustment):
-            w.field("status", "applied")
+            w.field("status", outcome.cached ? "cached" : "applied")
             w.field("multiplier", adjustment.multiplier, digits: 4)
             w.field("reasoning", adjustment.reasoning)
         case .fallback(let code, _):

@@ -43,6 +43,9 @@ public struct PromptTemplate: Sendable {
     let system: PromptBody
     let user: PromptBody
 
+    /// The variables the prompt uses (so that cache keys include `lead_id` only when it is used).
+    public var variablesUsed: Set<String> { Set((system.uses + user.uses).map(\.name)) }
+
     /// The variables a prompt may use, and the names each list section adds.
     public static let variables = [
         "lead_id", "base_score", "base_badge", "probability", "facts", "reasons", "notes_block", "has_notes",

@@ -67,6 +67,10 @@ public struct RerankOutcome: Sendable {
     /// From the start of the step to its end (0 when no call was made).
     public var latency: Duration
     public var usage: TokenUsage?
+    /// The answer came from the cache of accepted answers, not from a call.
+    public var cached = false
+    /// The answer came from an identical call already in flight (single-flight), not from a call of its own.
+    public var shared = false
 
     public init(result: Result, latency: Duration = .zero, usage: TokenUsage? = nil) {
         self.result = result

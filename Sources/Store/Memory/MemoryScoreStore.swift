@@ -28,9 +28,9 @@ public final class MemoryScoreStore: ScoreStore {
         .success(state.withLock { s in hashes.map { s.adjustments.get($0) } })
     }
 
-    public func saveAdjustment(hash: String, payload: String, leadID: String) {
+    public func saveAdjustment(hash: String, payload: String?, leadID: String) {
         state.withLock { s in
-            s.adjustments.set(hash, payload, ttl: limits.adjustmentTTL)
+            if let payload { s.adjustments.set(hash, payload, ttl: limits.adjustmentTTL) }
             var hashes = s.byLead.get(leadID) ?? []
             hashes.insert(hash)
             s.byLead.set(leadID, hashes, ttl: limits.adjustmentTTL)

@@ -58,13 +58,14 @@ public final class RedisScoreStore: ScoreStore {
         }
     }
 
-    public func saveAdjustment(hash: String, payload: String, leadID: String) {
+    public func saveAdjustment(hash: String, payload: String?, leadID: String) {
         let key = adjustmentKey(hash)
         let index = leadIndexKey(leadID)
         let ttl = Self.seconds(limits.adjustmentTTL)
-        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in
-            _ = try connection.pipeline([["SET", key, payload, "EX", ttl], ["SADD", index, hash], ["EXPIRE", index, ttl]])
-        }
+        var commands = [["SADD", index, hash], ["EXPIRE", index, ttl]]
+        if let payload { commands.insert(["SET", key, payload, "EX", ttl], at: 0) }
+        let pipeline = commands
+        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in _ = try connection.pipeline(pipeline) }
     }
 
     public func saveLiveScores(_ records: [LiveRecord]) {

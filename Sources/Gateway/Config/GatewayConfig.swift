@@ -342,7 +342,9 @@ public struct GatewayConfig: Sendable {
             }
         }
         guard redisKeyPrefix.utf8.count <= 64, !redisKeyPrefix.contains(where: { $0.isWhitespace }) else {
-            throw ConfigurationError(key: "redis.key_prefix", "`\(redisKeyPrefix)` must be at most 64 characters without spaces, e.g. `leadgate:` or `tenant-a:leadgate:`.")
+            throw ConfigurationError(
+                key: "redis.key_prefix", "`\(redisKeyPrefix)` must be at most 64 characters without spaces, e.g. `leadgate:` or `tenant-a:leadgate:`."
+            )
         }
         try positive(redisPoolSize, "redis.pool_size", max: 256)
         try positive(redisConnectTimeoutMS, "redis.connect_timeout_ms", max: 60_000)

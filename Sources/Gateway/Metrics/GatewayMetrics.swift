@@ -1,7 +1,7 @@
 import Foundation
 import Reranker
-import Store
 import Scoring
+import Store
 import Synchronization
 import TreeEnsemble
 
@@ -185,7 +185,8 @@ public final class GatewayMetrics: Sendable {
         out += "leadgate_store_failures_total \(status.failures)\n"
         out += "# HELP leadgate_store_timeouts_total Store reads that ran out of their timeout.\n# TYPE leadgate_store_timeouts_total counter\n"
         out += "leadgate_store_timeouts_total \(status.timeouts)\n"
-        out += "# HELP leadgate_store_dropped_total Store operations refused because the queue was full.\n# TYPE leadgate_store_dropped_total counter\n"
+        out +=
+            "# HELP leadgate_store_dropped_total Store operations refused because the queue was full.\n# TYPE leadgate_store_dropped_total counter\n"
         out += "leadgate_store_dropped_total \(status.dropped)\n"
         out += "# HELP leadgate_store_connections Open Redis connections.\n# TYPE leadgate_store_connections gauge\n"
         out += "leadgate_store_connections \(status.connections)\n"

@@ -149,7 +149,8 @@ struct Routes: Sendable {
         case .success(nil):
             throw Problem(
                 .notFound, slug: "no-live-score", title: "No score for this lead",
-                detail: "Lead `\(id)` has no live score (never scored, expired after live_scores.ttl_s, or erased). Score it with POST /v1/leads/score.")
+                detail:
+                    "Lead `\(id)` has no live score (never scored, expired after live_scores.ttl_s, or erased). Score it with POST /v1/leads/score.")
         case .failure(let error):
             throw Self.storeUnavailable(error, doing: "read the live score")
         }

@@ -169,7 +169,8 @@ public final class ScoringService: Sendable {
                 }
             }
             guard locked else {
-                return .fallback(.timeout, "another gateway's call for an identical lead did not answer within the budget", latency: ContinuousClock.now - start)
+                return .fallback(
+                    .timeout, "another gateway's call for an identical lead did not answer within the budget", latency: ContinuousClock.now - start)
             }
         }
         defer { if config.redisLock, store.kind == "redis" { store.unlock(key) } }

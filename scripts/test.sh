@@ -20,11 +20,12 @@ fi
 if [ "$#" -gt 0 ]; then
     exec swift test --skip-build "$@"
 fi
-# The deadline suites measure wall time (a 500 ms budget held to a few milliseconds), so they run on
+# The deadline suites measure wall time (a 500 ms budget held to a few milliseconds; Redis timeouts
+# of 20 ms and recovery within a second), so they run on
 # their own, after everything else: next to the parity suites, which keep both cores busy, a
 # process can wait seconds for a core, and the numbers would say nothing about the code.
-timing='TransportTests|LLMTests|RerankRouteTests'
+timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests'
 swift test --skip-build --skip "$timing"
-for suite in TransportTests LLMTests RerankRouteTests; do  # one suite at a time, each serialized
+for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests; do  # one suite at a time, each serialized
     swift test --skip-build --filter "$suite"
 done

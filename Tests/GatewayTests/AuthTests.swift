@@ -13,6 +13,7 @@ import Testing
         ("POST", "/v1/leads/score", #"{"lead_id": "auth-1", "features": {}}"#, "crm.write.leads"),
         ("POST", "/v1/leads/batch-score", #"{"leads": [{"lead_id": "auth-2", "features": {}}]}"#, "crm.write.leads"),
         ("GET", "/v1/leads/auth-1/score", nil, "crm.read.leads"),
+        ("DELETE", "/v1/leads/auth-9", nil, "crm.write.leads"),
         ("GET", "/v1/models", nil, "crm.read.leads"),
         ("POST", "/v1/admin/models/reload", nil, "prompts.admin"),
     ]

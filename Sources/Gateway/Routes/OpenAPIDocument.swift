@@ -332,7 +332,7 @@ enum OpenAPIDocument {
                 "operationId": "getLiveScore",
                 "tags": ["scoring"],
                 "summary": "Get a lead's live score",
-                "description": "Needs scope `crm.read.leads`. The last score this gateway returned for the lead, held in memory (live_scores.capacity).",
+                "description": "Needs scope `crm.read.leads`. The last score returned for the lead, from the store: Redis when configured (shared by every gateway on it; the key is leadgate:live:<lead_id>), else this process's memory. While Redis does not answer, a lead this gateway scored is served from its own copy.",
                 "parameters": [
                   {
                     "name": "lead_id",
@@ -428,7 +428,7 @@ enum OpenAPIDocument {
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"},
                   "404": {
-                    "description": "No live score for this lead (no-live-score): not scored by this process, or evicted (oldest first).",
+                    "description": "No live score for this lead (no-live-score): never scored, expired (live_scores.ttl_s), evicted (in memory, least recently used first), or erased.",
                     "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
                     "content": {
                       "application/problem+json": {
@@ -437,16 +437,70 @@ enum OpenAPIDocument {
                           "type": "urn:leadgate:problem:no-live-score",
                           "title": "No score for this lead",
                           "status": 404,
-                          "detail": "Lead `L-1001` has not been scored by this gateway (or its score was evicted). Score it with POST /v1/leads/score.",
+                          "detail": "Lead `L-1001` has no live score (never scored, expired after live_scores.ttl_s, or erased). Score it with POST /v1/leads/score.",
                           "instance": "/v1/leads/L-1001/score"
                         }
                       }
                     }
                   },
-                  "500": {"$ref": "#/components/responses/Internal"}
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/StoreUnavailable"}
                 },
                 "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
                 "x-required-scope": "crm.read.leads"
+              }
+            },
+            "/v1/leads/{lead_id}": {
+              "delete": {
+                "operationId": "eraseLead",
+                "tags": ["scoring"],
+                "summary": "Erase every key the store holds for a lead (GDPR/CCPA)",
+                "description": "Needs scope `crm.write.leads`. Removes the lead's live score, the cached LLM answers its data produced or used, and their index, and lists the keys removed. Idempotent: erasing again removes nothing and answers 200 with count 0. 503 when Redis does not answer: nothing is known to be erased, retry.",
+                "parameters": [
+                  {
+                    "name": "lead_id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {"$ref": "#/components/schemas/LeadId"}
+                  },
+                  {"$ref": "#/components/parameters/RequestId"}
+                ],
+                "responses": {
+                  "200": {
+                    "description": "What was removed.",
+                    "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object",
+                          "required": ["lead_id", "store", "removed", "count"],
+                          "properties": {
+                            "lead_id": {"type": "string"},
+                            "store": {"enum": ["redis", "memory"]},
+                            "removed": {"type": "array", "items": {"type": "string"}, "description": "The keys removed."},
+                            "count": {"type": "integer", "minimum": 0}
+                          }
+                        },
+                        "example": {
+                          "lead_id": "L-1001",
+                          "store": "redis",
+                          "removed": [
+                            "leadgate:live:L-1001",
+                            "leadgate:adj:v1:5b1d0c5e2f0a4c8e9d7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d",
+                            "leadgate:lead:L-1001:adj"
+                          ],
+                          "count": 3
+                        }
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "500": {"$ref": "#/components/responses/Internal"},
+                  "503": {"$ref": "#/components/responses/StoreUnavailable"}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.write.leads"
               }
             },
             "/v1/models": {
@@ -536,7 +590,7 @@ enum OpenAPIDocument {
                 "tags": ["operations"],
                 "summary": "Readiness",
                 "description":
-        "Public. 200 with the model summary once a default (or fallback) model has loaded; 503 while the gateway drains to stop.",
+        "Public. 200 with the model summary and the store's state once a default (or fallback) model has loaded; status `degraded` (still 200: every request gets its score) when the fallback model serves or Redis does not answer; 503 while the gateway drains to stop.",
                 "responses": {
                   "200": {
                     "description": "Ready.",
@@ -544,7 +598,13 @@ enum OpenAPIDocument {
                     "content": {
                       "application/json": {
                         "schema": {"$ref": "#/components/schemas/Readiness"},
-                        "example": {"status": "ready", "models": 1, "default_model": "realestate@2026.11.0", "degraded": false}
+                        "example": {
+                          "status": "ready",
+                          "models": 1,
+                          "default_model": "realestate@2026.11.0",
+                          "degraded": false,
+                          "store": {"kind": "redis", "up": true, "seconds_in_state": 812.4}
+                        }
                       }
                     }
                   },
@@ -760,8 +820,8 @@ enum OpenAPIDocument {
                 "properties": {
                   "status": {
                     "type": "string",
-                    "enum": ["applied", "fallback", "disabled", "skipped"],
-                    "description": "applied: the LLM's multiplier was accepted. fallback: see reason. disabled: no LLM configured. skipped: options.rerank false."
+                    "enum": ["applied", "cached", "fallback", "disabled", "skipped"],
+                    "description": "applied: the LLM's multiplier was accepted. cached: an accepted answer for identical input was reused from the cache (no call). fallback: see reason. disabled: no LLM configured. skipped: options.rerank false."
                   },
                   "reason": {
                     "type": "string",
@@ -1133,14 +1193,24 @@ enum OpenAPIDocument {
               },
               "Readiness": {
                 "type": "object",
-                "required": ["status", "models", "default_model", "degraded"],
+                "required": ["status", "models", "default_model", "degraded", "store"],
                 "properties": {
-                  "status": {"const": "ready"},
+                  "status": {"enum": ["ready", "degraded"]},
                   "models": {"type": "integer", "minimum": 1, "description": "The number of loaded models."},
                   "default_model": {"type": "string", "description": "The model scoring leads that name none, as `id@version`."},
                   "degraded": {
                     "type": "boolean",
                     "description": "true when the fallback serves because the default model failed to load."
+                  },
+                  "store": {
+                    "type": "object",
+                    "required": ["kind", "up", "seconds_in_state"],
+                    "properties": {
+                      "kind": {"enum": ["redis", "memory"]},
+                      "up": {"type": "boolean", "description": "false while Redis does not answer: no cache, live scores from this process only."},
+                      "detail": {"type": "string", "description": "The last error, while down."},
+                      "seconds_in_state": {"type": "number"}
+                    }
                   }
                 }
               },
@@ -1269,6 +1339,22 @@ enum OpenAPIDocument {
                           "message": "`zzz` is not a loaded model. Use one of: realestate@2026.11.0 (GET /v1/models)."
                         }
                       ]
+                    }
+                  }
+                }
+              },
+              "StoreUnavailable": {
+                "description": "Redis did not answer within redis.read_timeout_ms (store-unavailable), and this gateway has no copy of its own. Retry-After: 1.",
+                "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}, "Retry-After": {"schema": {"type": "integer"}}},
+                "content": {
+                  "application/problem+json": {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "example": {
+                      "type": "urn:leadgate:problem:store-unavailable",
+                      "title": "The store did not answer",
+                      "status": 503,
+                      "detail": "Could not read the live score: redis connect to redis://10.0.0.5:6379/0: Connection refused. Retry shortly; /readyz shows the store's state.",
+                      "instance": "/v1/leads/L-1001/score"
                     }
                   }
                 }

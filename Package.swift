@@ -82,6 +82,7 @@ let package = Package(
                 "TreeEnsemble",
                 "Gateway",
                 "Scoring",
+                "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,8 @@
 -- wrk script for Benchmarks/load/run.sh: POSTs a JSON template with a fresh lead_id per request.
 --
 -- Environment:
---   LOAD_BODY      file holding the body template; __LEAD_ID__ is replaced per request (required)
+--   LOAD_BODY      file holding the body template; __LEAD_ID__ is replaced per request (required;
+--                  a body without __LEAD_ID__ is sent unchanged, so every request is the same lead)
 --   LOAD_PATH      request path (default /v1/leads/score)
 --   LOAD_DELAY_MS  per-connection think time in ms before each request (default 0 = none); wrk's
 --                  latency figures exclude it, so a fixed number of connections paces the load
@@ -11,7 +12,7 @@
 local path = os.getenv("LOAD_PATH") or "/v1/leads/score"
 local delay_ms = tonumber(os.getenv("LOAD_DELAY_MS") or "0") or 0
 local threads = {}
-local prefix, suffix
+local prefix, suffix, fixed
 local counter = 0
 local headers = { ["Content-Type"] = "application/json" }
 
@@ -25,13 +26,18 @@ function init(args)
    local fh = assert(io.open(name, "rb"), "LOAD_BODY must name a readable file")
    local template = fh:read("*a")
    fh:close()
-   local at = assert(template:find("__LEAD_ID__", 1, true), "the template has no __LEAD_ID__")
-   prefix = template:sub(1, at - 1)
-   suffix = template:sub(at + #"__LEAD_ID__")
-   prefix = prefix .. "W" .. tostring(thread_id or 0) .. "-"
+   local at = template:find("__LEAD_ID__", 1, true)
+   if at then
+      prefix = template:sub(1, at - 1)
+      suffix = template:sub(at + #"__LEAD_ID__")
+      prefix = prefix .. "W" .. tostring(thread_id or 0) .. "-"
+   else
+      fixed = template
+   end
 end
 
 function request()
+   if fixed then return wrk.format("POST", path, headers, fixed) end
    counter = counter + 1
    return wrk.format("POST", path, headers, prefix .. counter .. suffix)
 end

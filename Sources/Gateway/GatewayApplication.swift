@@ -71,7 +71,8 @@ extension GatewayApplication {
     static func makeStore(_ config: GatewayConfig, logger: Logger) -> any ScoreStore {
         let limits = StoreLimits(
             adjustmentTTL: .seconds(config.cacheTTLSeconds), liveTTL: .seconds(config.liveTTLSeconds), maxAdjustments: config.cacheCapacity,
-            maxLiveScores: config.liveScoreCapacity)
+            maxLiveScores: config.liveScoreCapacity, localAdjustmentTTL: .seconds(config.cacheLocalTTLSeconds),
+            localLiveTTL: .seconds(config.liveLocalTTLSeconds))
         guard let url = config.redisURL, let endpoint = try? RedisEndpoint(url: url) else {
             logger.info("store: in memory (set LEADGATE_REDIS_URL to share it through Redis)")
             return MemoryScoreStore(limits: limits)

@@ -87,14 +87,23 @@ public struct StoreLimits: Sendable {
     /// In-process entries: cached answers (memory store) and live scores (both stores).
     public var maxAdjustments: Int
     public var maxLiveScores: Int
+    /// With Redis: how long a gateway keeps its own copy of a cached answer it read or wrote (0 = no
+    /// copy), so a repeated lead costs no round trip; an erasure on another gateway reaches it
+    /// within this time.
+    public var localAdjustmentTTL: Duration
+    /// With Redis: how long a gateway keeps its own copy of the live scores it wrote, served only
+    /// while Redis does not answer.
+    public var localLiveTTL: Duration
 
     public init(
         adjustmentTTL: Duration = .seconds(86_400), liveTTL: Duration = .seconds(7 * 86_400), maxAdjustments: Int = 100_000,
-        maxLiveScores: Int = 100_000
+        maxLiveScores: Int = 100_000, localAdjustmentTTL: Duration = .seconds(60), localLiveTTL: Duration = .seconds(600)
     ) {
         self.adjustmentTTL = adjustmentTTL
         self.liveTTL = liveTTL
         self.maxAdjustments = max(1, maxAdjustments)
         self.maxLiveScores = max(1, maxLiveScores)
+        self.localAdjustmentTTL = localAdjustmentTTL
+        self.localLiveTTL = localLiveTTL
     }
 }

@@ -5,7 +5,9 @@ import Testing
 
 /// Against a real redis-server that each test starts on a free loopback port.
 @Suite(.serialized) struct RedisStoreTests {
-    static func store(_ server: RedisServer, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(), database: Int = 0) throws
+    static func store(
+        _ server: RedisServer, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(localAdjustmentTTL: .zero), database: Int = 0
+    ) throws
         -> RedisScoreStore
     {
         let pool = RedisPool(
@@ -47,7 +49,7 @@ import Testing
 
     @Test func entriesExpireWithTheirTTL() async throws {
         let server = try RedisServer()
-        let store = try Self.store(server, limits: StoreLimits(adjustmentTTL: .seconds(1), liveTTL: .seconds(1)))
+        let store = try Self.store(server, limits: StoreLimits(adjustmentTTL: .seconds(1), liveTTL: .seconds(1), localAdjustmentTTL: .zero))
         defer { store.shutdown() }
         store.saveAdjustment(hash: "t", payload: "x", leadID: "L")
         store.saveLiveScores([LiveRecord(leadID: "L", json: "{}", storedAtMS: 1)])
@@ -158,6 +160,29 @@ import Testing
         #expect(await Self.eventually(1) { (try? await store.adjustments(["k"], timeout: .milliseconds(50)).get()) == [nil] })
         #expect(ContinuousClock.now - back < .seconds(1))
         #expect(await Self.eventually(1) { store.status.up })
+    }
+
+    @Test func theNearCopyAnswersWithoutRedisAndErasureClearsIt() async throws {
+        let server = try RedisServer()
+        let store = try Self.store(server, limits: StoreLimits(localAdjustmentTTL: .seconds(60)))
+        defer {
+            server.resume()
+            store.shutdown()
+        }
+        store.saveAdjustment(hash: "n1", payload: "written here", leadID: "N")
+        #expect(await Self.eventually { try await Self.raw(server, ["EXISTS", "leadgate:adj:v1:n1"]) == .integer(1) })
+        // Written by another gateway: read once from Redis, then from the near copy.
+        _ = try await Self.raw(server, ["SET", "leadgate:adj:v1:n2", "from elsewhere"])
+        #expect(try await store.adjustments(["n2"], timeout: .seconds(1)).get() == ["from elsewhere"])
+        server.pause()
+        let start = ContinuousClock.now
+        #expect(try await store.adjustments(["n1", "n2"], timeout: .milliseconds(20)).get() == ["written here", "from elsewhere"])
+        #expect(ContinuousClock.now - start < .milliseconds(5))
+        // A key never seen still needs Redis, and Redis is paused: a timeout, not a wrong answer.
+        if case .success = await store.adjustments(["n1", "unknown"], timeout: .milliseconds(20)) { Issue.record("answered without Redis") }
+        server.resume()
+        _ = try await store.erase(leadID: "N", timeout: .seconds(1)).get()
+        #expect(try await store.adjustments(["n1"], timeout: .seconds(1)).get() == [nil])
     }
 
     @Test func aHungRedisCostsOnlyTheCallersTimeout() async throws {

@@ -62,8 +62,13 @@ public struct GatewayConfig: Sendable {
     /// Accepted LLM answers and live scores live this long.
     public var cacheTTLSeconds = 86_400
     public var liveTTLSeconds = 7 * 86_400
-    /// Cached answers kept in the process by the in-memory store.
+    /// Cached answers kept in the process by the in-memory store (and the near copy with Redis).
     public var cacheCapacity = 100_000
+    /// With Redis: how long a gateway keeps its own copy of a cached answer (0 = always ask Redis).
+    public var cacheLocalTTLSeconds = 60
+    /// With Redis: how long a gateway keeps its own copy of the live scores it wrote (its fallback
+    /// while Redis does not answer).
+    public var liveLocalTTLSeconds = 600
     public var llmBaseURL: String?
     public var llmModel: String?
     public var llmAPIKey: String?
@@ -206,14 +211,16 @@ public struct GatewayConfig: Sendable {
             }
         }
         if let live = root["live_scores"] {
-            try live.checkKeys(["capacity", "ttl_s"])
+            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s"])
             liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
             liveTTLSeconds = try live["ttl_s"]?.int() ?? liveTTLSeconds
+            liveLocalTTLSeconds = try live["local_ttl_s"]?.int() ?? liveLocalTTLSeconds
         }
         if let cache = root["cache"] {
-            try cache.checkKeys(["ttl_s", "capacity"])
+            try cache.checkKeys(["ttl_s", "capacity", "local_ttl_s"])
             cacheTTLSeconds = try cache["ttl_s"]?.int() ?? cacheTTLSeconds
             cacheCapacity = try cache["capacity"]?.int() ?? cacheCapacity
+            cacheLocalTTLSeconds = try cache["local_ttl_s"]?.int() ?? cacheLocalTTLSeconds
         }
         if let logging = root["logging"] {
             try logging.checkKeys(["level", "format"])
@@ -354,6 +361,12 @@ public struct GatewayConfig: Sendable {
         try positive(cacheTTLSeconds, "cache.ttl_s", max: 365 * 86_400)
         try positive(cacheCapacity, "cache.capacity", max: 100_000_000)
         try positive(liveTTLSeconds, "live_scores.ttl_s", max: 3_650 * 86_400)
+        guard (0...86_400).contains(cacheLocalTTLSeconds) else {
+            throw ConfigurationError(key: "cache.local_ttl_s", "is \(cacheLocalTTLSeconds). Use 0 (always ask Redis) to 86400 seconds.")
+        }
+        guard (0...86_400).contains(liveLocalTTLSeconds) else {
+            throw ConfigurationError(key: "live_scores.local_ttl_s", "is \(liveLocalTTLSeconds). Use 0 (no fallback copy) to 86400 seconds.")
+        }
         if let url = llmBaseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ConfigurationError(key: "llm.base_url", "`\(url)` must start with http:// or https:// (LEADGATE_LLM_BASE_URL overrides it).")
         }

@@ -53,25 +53,28 @@ enum AdjustmentCache {
         return SHA256.hex(Array(w.text.utf8))
     }
 
-    /// `{"multiplier","reasoning","llm_model","prompt_hash","cached_at"}`.
-    static func encode(_ adjustment: Adjustment, model: String, promptHash: String) -> String {
+    /// `{"multiplier","reasoning","llm_model","prompt_hash","lead_id","cached_at"}`; `lead_id` is the
+    /// lead whose call produced it.
+    static func encode(_ adjustment: Adjustment, model: String, promptHash: String, leadID: String) -> String {
         var w = JSONWriter(capacity: 256 + adjustment.reasoning.utf8.count)
         w.beginObject()
         w.field("multiplier", adjustment.multiplier, digits: 6)
         w.field("reasoning", adjustment.reasoning)
         w.field("llm_model", model)
         w.field("prompt_hash", promptHash)
+        w.field("lead_id", leadID)
         w.field("cached_at", Timestamp.iso8601(Date()))
         w.endObject()
         return w.text
     }
 
-    /// The stored answer, re-checked against the same bounds as a live one; nil when it is not one.
-    static func decode(_ payload: String) -> Adjustment? {
+    /// The stored answer, re-checked against the same bounds as a live one, and the lead that
+    /// produced it; nil when it is not one.
+    static func decode(_ payload: String) -> (adjustment: Adjustment, producer: String?)? {
         guard let node = try? JSONReader.parse(Data(payload.utf8)), let multiplier = node["multiplier"]?.number,
             let reasoning = node["reasoning"]?.string, (0.8...1.2).contains(multiplier)
         else { return nil }
-        return Adjustment(multiplier: multiplier, reasoning: reasoning)
+        return (Adjustment(multiplier: multiplier, reasoning: reasoning), node["lead_id"]?.string)
     }
 }
 

@@ -115,9 +115,9 @@ public final class ScoringService: Sendable {
         if lookup > .zero {
             switch await store.adjustments([key], timeout: lookup) {
             case .success(let values):
-                if let payload = values.first ?? nil, let adjustment = AdjustmentCache.decode(payload) {
+                if let payload = values.first ?? nil, let hit = AdjustmentCache.decode(payload) {
                     metrics.cacheLookups(hits: 1)
-                    return cachedOutcome(adjustment, lead: lead, key: key, since: start)
+                    return cachedOutcome(hit, lead: lead, key: key, since: start)
                 }
                 metrics.cacheLookups(misses: 1)
             case .failure:
@@ -127,10 +127,13 @@ public final class ScoringService: Sendable {
         return await callLLM(lead, key: key, deadline: deadline)
     }
 
-    func cachedOutcome(_ adjustment: Adjustment, lead: Evaluated, key: String, since start: ContinuousClock.Instant) -> RerankOutcome {
-        var outcome = RerankOutcome(result: .applied(adjustment), latency: ContinuousClock.now - start)
+    func cachedOutcome(
+        _ hit: (adjustment: Adjustment, producer: String?), lead: Evaluated, key: String, since start: ContinuousClock.Instant
+    ) -> RerankOutcome {
+        var outcome = RerankOutcome(result: .applied(hit.adjustment), latency: ContinuousClock.now - start)
         outcome.cached = true
-        store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID)  // so erasing this lead removes it too
+        // Another lead's answer reused: index it under this lead too, so erasing either removes it.
+        if hit.producer != lead.leadID { store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID) }
         metrics.reranked(outcome)
         return outcome
     }
@@ -156,9 +159,10 @@ public final class ScoringService: Sendable {
             while ContinuousClock.now + .milliseconds(25) < deadline {
                 try? await Task.sleep(for: .milliseconds(15))
                 if case .success(let values) = await store.adjustments([key], timeout: lockTimeout), let payload = values.first ?? nil,
-                    let adjustment = AdjustmentCache.decode(payload)
+                    let hit = AdjustmentCache.decode(payload)
                 {
-                    var outcome = RerankOutcome(result: .applied(adjustment), latency: ContinuousClock.now - start)
+                    if hit.producer != lead.leadID { store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID) }
+                    var outcome = RerankOutcome(result: .applied(hit.adjustment), latency: ContinuousClock.now - start)
                     outcome.cached = true
                     return outcome
                 }
@@ -186,7 +190,8 @@ public final class ScoringService: Sendable {
         let outcome = await reranker.adjust(promptFacts, budget: deadline - ContinuousClock.now)
         if case .applied(let adjustment) = outcome.result {
             store.saveAdjustment(
-                hash: key, payload: AdjustmentCache.encode(adjustment, model: reranker.model, promptHash: reranker.prompt.hash), leadID: lead.leadID)
+                hash: key, payload: AdjustmentCache.encode(adjustment, model: reranker.model, promptHash: reranker.prompt.hash, leadID: lead.leadID),
+                leadID: lead.leadID)
         }
         return outcome
     }
@@ -250,8 +255,8 @@ public final class ScoringService: Sendable {
             }
             var misses: [(index: Int, lead: Evaluated, key: String)] = []
             for (n, item) in asking.enumerated() {
-                if let payload = cached[n], let adjustment = AdjustmentCache.decode(payload) {
-                    outcomes[item.index] = cachedOutcome(adjustment, lead: item.lead, key: item.key, since: start)
+                if let payload = cached[n], let hit = AdjustmentCache.decode(payload) {
+                    outcomes[item.index] = cachedOutcome(hit, lead: item.lead, key: item.key, since: start)
                 } else {
                     misses.append(item)
                 }

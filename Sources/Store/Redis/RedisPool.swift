@@ -48,6 +48,8 @@ public final class RedisPool: Sendable {
     public let endpoint: RedisEndpoint
     public let options: Options
     private let shared: PoolShared
+    /// Ends callers' waits at their deadlines (one thread for every caller, instead of a timer each).
+    private let reaper = DeadlineReaper(name: "leadgate.redis.deadlines")
 
     public init(endpoint: RedisEndpoint, options: Options = Options()) {
         // hiredis writes with plain write(2): a peer that vanished must not kill the process.
@@ -68,7 +70,10 @@ public final class RedisPool: Sendable {
     public var health: Health { shared.health.withLock { $0 } }
 
     /// Stops the workers; queued and later work fails with `closed`.
-    public func shutdown() { shared.close() }
+    public func shutdown() {
+        shared.close()
+        reaper.stop()
+    }
 
     /// Runs `body` on a worker's connection and returns its result, or fails after `timeout`.
     public func run<T: Sendable>(timeout: Duration, _ body: @escaping @Sendable (RedisConnectionHandle) throws(StoreError) -> T)
@@ -89,11 +94,10 @@ public final class RedisPool: Sendable {
                 once.resume(.failure(refusal))
                 return
             }
-            DispatchQueue.global().asyncAfter(
-                deadline: .now() + .nanoseconds(Int(timeout.components.seconds) * 1_000_000_000 + Int(timeout.components.attoseconds / 1_000_000_000))
-            ) {
+            let shared = self.shared
+            reaper.add(deadline) {
                 if once.resume(.failure(StoreError(.timeout, "redis did not answer within \(timeout)"))) {
-                    self.shared.health.withLock { $0.timeouts += 1 }
+                    shared.health.withLock { $0.timeouts += 1 }
                 }
             }
         }
@@ -297,5 +301,89 @@ private final class PoolWorker: @unchecked Sendable {
         connection = nil
         shared.health.withLock { $0.connected = max(0, $0.connected - 1) }
         shared.report(up: false, error: reason)
+    }
+}
+
+/// Runs each registered action at its deadline unless the caller finished first (the action then
+/// finds nothing to do): a binary heap of deadlines served by one thread.
+final class DeadlineReaper: @unchecked Sendable {
+    private struct Entry {
+        var deadline: ContinuousClock.Instant
+        var action: @Sendable () -> Void
+    }
+
+    // `heap` and `stopped` are only touched under `condition`'s lock.
+    private let condition = NSCondition()
+    private var heap: [Entry] = []
+    private var stopped = false
+
+    init(name: String) {
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    func add(_ deadline: ContinuousClock.Instant, _ action: @escaping @Sendable () -> Void) {
+        condition.lock()
+        heap.append(Entry(deadline: deadline, action: action))
+        var i = heap.count - 1
+        while i > 0, heap[(i - 1) / 2].deadline > heap[i].deadline {
+            heap.swapAt(i, (i - 1) / 2)
+            i = (i - 1) / 2
+        }
+        if i == 0 { condition.signal() }  // a new earliest deadline
+        condition.unlock()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func popFirst() -> Entry {
+        let first = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1
+                let r = l + 1
+                var m = i
+                if l < heap.count, heap[l].deadline < heap[m].deadline { m = l }
+                if r < heap.count, heap[r].deadline < heap[m].deadline { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+        return first
+    }
+
+    private func run() {
+        condition.lock()
+        while !stopped {
+            guard let first = heap.first else {
+                condition.wait()
+                continue
+            }
+            let now = ContinuousClock.now
+            if first.deadline > now {
+                let wait = first.deadline - now
+                let seconds = Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+                _ = condition.wait(until: Date(timeIntervalSinceNow: seconds))
+                continue
+            }
+            let due = popFirst()
+            condition.unlock()
+            due.action()
+            condition.lock()
+        }
+        let pending = heap
+        heap.removeAll()
+        condition.unlock()
+        for entry in pending { entry.action() }
     }
 }

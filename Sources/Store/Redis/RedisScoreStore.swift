@@ -10,8 +10,11 @@ import Synchronization
 /// - `<prefix>lead:<lead_id>:adj`: the set of answer hashes the lead produced (for erasure);
 /// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM.
 ///
-/// Live scores are also kept in the process (bounded LRU): when Redis cannot answer, a lead this
-/// gateway scored is still served.
+/// Two in-process copies (bounded LRUs) sit in front of Redis:
+/// - cached answers this gateway read or wrote, for `localAdjustmentTTL` (60 s by default): a
+///   repeated lead costs no round trip. Answers never change under a key (the key hashes every
+///   input), so a copy is never stale; an erasure elsewhere reaches this copy when it expires;
+/// - live scores this gateway wrote, for `localLiveTTL`, served only while Redis cannot answer.
 public final class RedisScoreStore: ScoreStore {
     public let pool: RedisPool
     public let prefix: String
@@ -19,6 +22,7 @@ public final class RedisScoreStore: ScoreStore {
     /// How long a write may wait in the pool's queue before it is dropped.
     public let writeTimeout: Duration
     private let local: Mutex<LRUCache<LiveRecord>>
+    private let nearAnswers: Mutex<LRUCache<String>>
     private let token = UUID().uuidString
 
     public init(pool: RedisPool, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(), writeTimeout: Duration = .seconds(2)) {
@@ -27,6 +31,7 @@ public final class RedisScoreStore: ScoreStore {
         self.limits = limits
         self.writeTimeout = writeTimeout
         local = Mutex(LRUCache(capacity: limits.maxLiveScores))
+        nearAnswers = Mutex(LRUCache(capacity: limits.maxAdjustments))
     }
 
     public var kind: String { "redis" }
@@ -44,15 +49,34 @@ public final class RedisScoreStore: ScoreStore {
 
     public func adjustments(_ hashes: [String], timeout: Duration) async -> Result<[String?], StoreError> {
         guard !hashes.isEmpty else { return .success([]) }
-        let keys = hashes.map(adjustmentKey)
+        let keepLocal = limits.localAdjustmentTTL > .zero
+        var values = [String?](repeating: nil, count: hashes.count)
+        var missing: [Int] = []
+        if keepLocal {
+            nearAnswers.withLock { near in
+                for (i, hash) in hashes.enumerated() {
+                    if let value = near.get(hash) { values[i] = value } else { missing.append(i) }
+                }
+            }
+        } else {
+            missing = Array(hashes.indices)
+        }
+        guard !missing.isEmpty else { return .success(values) }
+        let keys = missing.map { adjustmentKey(hashes[$0]) }
         do {
             let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
                 try connection.command(["MGET"] + keys)
             }
-            guard case .array(let values) = reply, values.count == keys.count else {
+            guard case .array(let found) = reply, found.count == keys.count else {
                 return .failure(StoreError(.reply, "MGET answered \(reply)"))
             }
-            return .success(values.map { $0.text })
+            for (n, i) in missing.enumerated() { values[i] = found[n].text }
+            if keepLocal {
+                nearAnswers.withLock { near in
+                    for i in missing { if let value = values[i] { near.set(hashes[i], value, ttl: limits.localAdjustmentTTL) } }
+                }
+            }
+            return .success(values)
         } catch {
             return .failure(error)
         }
@@ -63,7 +87,10 @@ public final class RedisScoreStore: ScoreStore {
         let index = leadIndexKey(leadID)
         let ttl = Self.seconds(limits.adjustmentTTL)
         var commands = [["SADD", index, hash], ["EXPIRE", index, ttl]]
-        if let payload { commands.insert(["SET", key, payload, "EX", ttl], at: 0) }
+        if let payload {
+            commands.insert(["SET", key, payload, "EX", ttl], at: 0)
+            if limits.localAdjustmentTTL > .zero { nearAnswers.withLock { $0.set(hash, payload, ttl: limits.localAdjustmentTTL) } }
+        }
         let pipeline = commands
         pool.submit(timeout: writeTimeout) { connection throws(StoreError) in _ = try connection.pipeline(pipeline) }
     }
@@ -71,7 +98,8 @@ public final class RedisScoreStore: ScoreStore {
     public func saveLiveScores(_ records: [LiveRecord]) {
         guard !records.isEmpty else { return }
         local.withLock { cache in
-            for record in records { cache.set(record.leadID, record, ttl: limits.liveTTL) }
+            guard limits.localLiveTTL > .zero else { return }
+            for record in records { cache.set(record.leadID, record, ttl: min(limits.liveTTL, limits.localLiveTTL)) }
         }
         let ttl = Self.seconds(limits.liveTTL)
         var commands: [[String]] = []
@@ -132,16 +160,15 @@ public final class RedisScoreStore: ScoreStore {
         let index = leadIndexKey(leadID)
         let prefix = self.prefix
         do {
-            let removed = try await pool.run(timeout: timeout) { connection throws(StoreError) -> [String] in
+            let (removed, hashes) = try await pool.run(timeout: timeout) { connection throws(StoreError) -> ([String], [String]) in
                 let members = try connection.command(["SMEMBERS", index])
-                var candidates = [live]
-                if case .array(let hashes) = members {
-                    candidates += hashes.compactMap { $0.text }.sorted().map { "\(prefix)adj:v1:\($0)" }
-                }
-                candidates.append(index)
+                var hashes: [String] = []
+                if case .array(let values) = members { hashes = values.compactMap { $0.text }.sorted() }
+                let candidates = [live] + hashes.map { "\(prefix)adj:v1:\($0)" } + [index]
                 let replies = try connection.pipeline(candidates.map { ["DEL", $0] })
-                return zip(candidates, replies).compactMap { key, reply in reply == .integer(1) ? key : nil }
+                return (zip(candidates, replies).compactMap { key, reply in reply == .integer(1) ? key : nil }, hashes)
             }
+            nearAnswers.withLock { near in for hash in hashes { _ = near.remove(hash) } }
             return .success(removed)
         } catch {
             return .failure(error)

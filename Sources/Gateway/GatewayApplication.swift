@@ -1,3 +1,4 @@
+import Foundation
 public import Hummingbird
 public import Logging
 import Reranker
@@ -22,9 +23,10 @@ public enum GatewayApplication {
         let registry = try ModelRegistry(selection: config.models, thresholds: config.thresholds, reasonCount: config.reasonCount)
         let authenticator = try Authenticator(config: config)
         let metrics = GatewayMetrics()
-        let reranker = try makeReranker(config)
+        let prompts = try makePrompts(config)
+        let reranker = try makeReranker(config, prompt: prompts?.snapshot.live)
         let store = makeStore(config, logger: logger)
-        let service = ScoringService(config: config, registry: registry, store: store, metrics: metrics, reranker: reranker)
+        let service = ScoringService(config: config, registry: registry, store: store, metrics: metrics, reranker: reranker, prompts: prompts)
         let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
             let result = registry.reload()
             switch result {
@@ -60,7 +62,8 @@ public enum GatewayApplication {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadHandler()], idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "LeadGate"),
-            services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(store: store)],
+            services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(store: store)]
+                + (prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }
@@ -86,15 +89,26 @@ extension GatewayApplication {
         return RedisScoreStore(pool: pool, prefix: config.redisKeyPrefix, limits: limits)
     }
 
-    /// The LLM step when `llm.base_url` (or `LEADGATE_LLM_BASE_URL`) is set.
-    static func makeReranker(_ config: GatewayConfig) throws(ConfigurationError) -> LLMReranker? {
-        guard let baseURL = config.llmBaseURL else { return nil }
-        let prompt: PromptTemplate
+    /// The prompt folder when the LLM step is on: the live prompt is `llm.prompt`'s file, the others
+    /// are its neighbours.
+    static func makePrompts(_ config: GatewayConfig) throws(ConfigurationError) -> PromptRegistry? {
+        guard config.llmBaseURL != nil else { return nil }
+        let live: PromptTemplate
         do {
-            prompt = try PromptTemplate(contentsOfFile: config.llmPrompt)
+            live = try PromptTemplate(contentsOfFile: config.llmPrompt)
         } catch {
             throw ConfigurationError(key: "llm.prompt", "\(error.message) (LEADGATE_LLM_PROMPT overrides the path.)")
         }
+        let directory = (config.llmPrompt as NSString).deletingLastPathComponent
+        return try PromptRegistry(
+            directory: directory.isEmpty ? "." : directory,
+            rollout: .init(
+                live: live.id, candidate: config.llmCandidatePrompt, share: config.llmCandidatePrompt == nil ? 0 : config.llmCandidateShare))
+    }
+
+    /// The LLM step when `llm.base_url` (or `LEADGATE_LLM_BASE_URL`) is set.
+    static func makeReranker(_ config: GatewayConfig, prompt: PromptTemplate?) throws(ConfigurationError) -> LLMReranker? {
+        guard let baseURL = config.llmBaseURL, let prompt else { return nil }
         var settings = LLMReranker.Settings(baseURL: baseURL)
         settings.model = config.llmModel
         settings.apiKey = config.llmAPIKey
@@ -155,6 +169,26 @@ extension GatewayApplication {
             }
             try await group.run()
             tasks.cancelAll()
+        }
+    }
+}
+
+/// Re-reads the prompt folder every second, until graceful shutdown: an edited prompt is live
+/// within two seconds, a broken edit is refused (logged; the last good version keeps serving).
+struct PromptWatcher: Service {
+    let registry: PromptRegistry
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .seconds(1))
+            for change in registry.reload() {
+                if change.hasPrefix("refused") {
+                    logger.error("prompt file refused", metadata: ["change": .string(change)])
+                } else {
+                    logger.notice("prompts changed", metadata: ["change": .string(change)])
+                }
+            }
         }
     }
 }

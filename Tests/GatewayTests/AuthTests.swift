@@ -16,6 +16,7 @@ import Testing
         ("DELETE", "/v1/leads/auth-9", nil, "crm.write.leads"),
         ("GET", "/v1/models", nil, "crm.read.leads"),
         ("POST", "/v1/admin/models/reload", nil, "prompts.admin"),
+        ("GET", "/v1/prompts", nil, "prompts.admin"),
     ]
 
     static let keys = [

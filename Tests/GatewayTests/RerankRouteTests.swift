@@ -33,7 +33,7 @@ import Testing
                 #expect(user.contains("Model score: 47/100 (warm)"))
                 #expect(user.contains("<lead_notes_") && user.contains("school districts"))
                 let metrics = try await HTTPClient.send("GET", "\(base)/metrics").text
-                #expect(metrics.contains(#"leadgate_rerank_total{status="applied",reason=""} 1"#))
+                #expect(metrics.contains(#"leadgate_rerank_total{status="applied",reason="",prompt="lead-adjust@1"} 1"#))
                 #expect(metrics.contains(#"leadgate_badge_flips_total{from="warm",to="cold"} 1"#))
                 #expect(metrics.contains(#"leadgate_llm_tokens_total{kind="prompt"} 120"#))
             }

@@ -50,7 +50,7 @@ final class Box<T: Sendable>: Sendable {
                 #expect(try Self.rerank(other)["status"] as? String == "applied")
                 #expect(log.requests.count == 2)
                 let metrics = try await HTTPClient.send("GET", "\(base)/metrics").text
-                #expect(metrics.contains(#"leadgate_rerank_total{status="cached",reason=""} 1"#))
+                #expect(metrics.contains(#"leadgate_rerank_total{status="cached",reason="",prompt="lead-adjust@1"} 1"#))
                 #expect(metrics.contains(#"leadgate_cache_lookups_total{result="hit"} 1"#))
                 #expect(metrics.contains(#"leadgate_store_up{kind="memory"} 1"#))
             }

@@ -73,8 +73,11 @@ public struct GatewayConfig: Sendable {
     public var llmModel: String?
     public var llmAPIKey: String?
     public var llmTimeoutMS = 500
-    /// The prompt file (ARCHITECTURE §5).
+    /// The live prompt's file (ARCHITECTURE §5); its folder holds the other prompts.
     public var llmPrompt = "prompts/lead-adjust.prompt"
+    /// A prompt id tried on a share of leads (A/B), sticky by lead id.
+    public var llmCandidatePrompt: String?
+    public var llmCandidateShare = 0.0
     public var llmResponseFormat = "json_schema"
     public var llmMaxTokensField = "max_tokens"
     public var llmMaxInFlight = 1_000
@@ -243,8 +246,10 @@ public struct GatewayConfig: Sendable {
         if let llm = root["llm"] {
             try llm.checkKeys([
                 "base_url", "model", "timeout_ms", "api_key_env", "prompt", "response_format", "max_tokens_field", "max_in_flight",
-                "connect_timeout_ms", "ca_bundle", "breaker", "deadline_margin_ms",
+                "connect_timeout_ms", "ca_bundle", "breaker", "deadline_margin_ms", "candidate_prompt", "candidate_share",
             ])
+            llmCandidatePrompt = try llm["candidate_prompt"]?.string()
+            llmCandidateShare = try llm["candidate_share"]?.double() ?? llmCandidateShare
             llmBaseURL = try llm["base_url"]?.string()
             llmModel = try llm["model"]?.string()
             llmTimeoutMS = try llm["timeout_ms"]?.int() ?? llmTimeoutMS
@@ -382,6 +387,9 @@ public struct GatewayConfig: Sendable {
             throw ConfigurationError(key: "llm.max_tokens_field", "`\(llmMaxTokensField)` is not a field. Use max_tokens or max_completion_tokens.")
         }
         try positive(llmMaxInFlight, "llm.max_in_flight", max: 100_000)
+        guard (0...1).contains(llmCandidateShare) else {
+            throw ConfigurationError(key: "llm.candidate_share", "is \(llmCandidateShare). Use a share from 0 to 1 (0.1 = 10% of leads).")
+        }
         try positive(llmConnectTimeoutMS, "llm.connect_timeout_ms", max: 60_000)
         guard (0...1_000_000).contains(llmBreakerFailures) else {
             throw ConfigurationError(key: "llm.breaker.consecutive_failures", "is \(llmBreakerFailures). Use 0 (never open) to 1000000.")

@@ -78,12 +78,14 @@ public final class GatewayMetrics: Sendable {
         }
     }
 
-    func reranked(_ outcome: RerankOutcome) {
-        let key: String
+    /// Counts an LLM-step outcome, labelled by the prompt (`id@version`) that produced it.
+    func reranked(_ outcome: RerankOutcome, prompt: PromptTemplate? = nil) {
+        var key: String
         switch outcome.result {
         case .applied: key = outcome.cached ? "cached" : "applied"
         case .fallback(let code, _): key = code.rawValue
         }
+        if let prompt, key != "disabled", key != "skipped" { key += "\t\(prompt.id)@\(prompt.version)" }
         let seconds = outcome.latency.seconds
         var bucket = Self.buckets.count
         for (i, bound) in Self.buckets.enumerated() where seconds <= bound {
@@ -128,7 +130,7 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The text exposition format (version 0.0.4).
-    func render(snapshot: ModelRegistry.Snapshot, store: any ScoreStore, reranker: LLMReranker? = nil) -> String {
+    func render(snapshot: ModelRegistry.Snapshot, store: any ScoreStore, reranker: LLMReranker? = nil, prompts: PromptRegistry? = nil) -> String {
         let s = state.withLock { $0 }
         var out = ""
         out.reserveCapacity(8192)
@@ -202,8 +204,27 @@ public final class GatewayMetrics: Sendable {
         out += "leadgate_llm_calls_shared_total \(s.sharedCalls)\n"
         out += "# HELP leadgate_rerank_total LLM step outcomes: applied, cached, or the fallback reason.\n# TYPE leadgate_rerank_total counter\n"
         for key in s.rerank.keys.sorted() {
-            let status = key == "applied" || key == "cached" ? key : (key == "disabled" || key == "skipped") ? key : "fallback"
-            out += "leadgate_rerank_total{status=\"\(status)\",reason=\"\(key == "applied" || key == "cached" ? "" : key)\"} \(s.rerank[key] ?? 0)\n"
+            let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)
+            let code = parts[0]
+            let prompt = parts.count > 1 ? parts[1] : ""
+            let status = code == "applied" || code == "cached" ? code : (code == "disabled" || code == "skipped") ? code : "fallback"
+            out +=
+                "leadgate_rerank_total{status=\"\(status)\",reason=\"\(code == "applied" || code == "cached" ? "" : code)\",prompt=\"\(Self.escape(prompt))\"} \(s.rerank[key] ?? 0)\n"
+        }
+        if let prompts {
+            let snapshot = prompts.snapshot
+            out += "# HELP leadgate_prompt_info Loaded prompts (value 1) by id, version, content hash and role (live, candidate, available).\n"
+            out += "# TYPE leadgate_prompt_info gauge\n"
+            for entry in snapshot.entries {
+                guard let prompt = entry.prompt else { continue }
+                out +=
+                    "leadgate_prompt_info{id=\"\(Self.escape(prompt.id))\",version=\"\(Self.escape(prompt.version))\",hash=\"\(prompt.hash)\",role=\"\(snapshot.role(of: prompt.id))\"} 1\n"
+            }
+            out += "# HELP leadgate_prompt_files_refused Prompt files that do not load as they are now (the last good version serves).\n"
+            out += "# TYPE leadgate_prompt_files_refused gauge\n"
+            out += "leadgate_prompt_files_refused \(snapshot.entries.filter { $0.error != nil }.count)\n"
+            out += "# HELP leadgate_prompt_candidate_share Share of leads given the candidate prompt.\n# TYPE leadgate_prompt_candidate_share gauge\n"
+            out += "leadgate_prompt_candidate_share \(snapshot.rollout.candidate == nil ? 0 : snapshot.rollout.share)\n"
         }
         out += "# HELP leadgate_llm_duration_seconds Time of LLM calls that went out, whatever their outcome.\n"
         out += "# TYPE leadgate_llm_duration_seconds histogram\n"

@@ -10,8 +10,9 @@ enum AdjustmentCache {
     /// the prompt (id and content hash), the LLM model and request parameters, the scoring model
     /// (id and version), the lead's validated fields, its notes, and its id when the prompt uses it.
     /// Keys are written in sorted order and numbers in shortest form, so equal inputs give equal keys.
-    static func key(model: LoadedModel, features: [String: LeadValue], notes: String?, leadID: String, reranker: LLMReranker) -> String {
-        let prompt = reranker.prompt
+    static func key(
+        model: LoadedModel, features: [String: LeadValue], notes: String?, leadID: String, reranker: LLMReranker, prompt: PromptTemplate
+    ) -> String {
         let settings = reranker.settings
         var w = JSONWriter(capacity: 512)
         w.beginObject()
@@ -28,13 +29,14 @@ enum AdjustmentCache {
         }
         w.endObject()
         if prompt.variablesUsed.contains("lead_id") { w.field("lead_id", leadID) }
+        w.field("reasoning_max_chars", prompt.reasoningMaxChars)
         w.key("llm")
         w.beginObject()
         w.field("max_tokens", prompt.maxTokens)
         w.field("max_tokens_field", settings.maxTokensField)
-        w.field("model", reranker.model)
+        w.field("model", reranker.model(for: prompt))
         w.field("response_format", settings.responseFormat.rawValue)
-        if let seed = settings.seed { w.field("seed", seed) } else { w.key("seed"); w.null() }
+        if let seed = prompt.seed ?? settings.seed { w.field("seed", seed) } else { w.key("seed"); w.null() }
         w.field("temperature", prompt.temperature, digits: 6)
         w.endObject()
         w.key("model")

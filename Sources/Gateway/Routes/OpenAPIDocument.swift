@@ -503,6 +503,80 @@ enum OpenAPIDocument {
                 "x-required-scope": "crm.write.leads"
               }
             },
+            "/v1/prompts": {
+              "get": {
+                "operationId": "listPrompts",
+                "tags": ["prompts"],
+                "summary": "List the prompt files, their versions and the rollout",
+                "description": "Needs scope `prompts.admin`. Every *.prompt file of the prompt folder: id, version, content hash, role (live, candidate, available), parameters, the variables it uses and lint warnings; a file that does not load as it is now shows its error (the last good version keeps serving). `rollout` says which prompt is live, the candidate and its share, and where that came from (configuration, rollout.yaml, admin). Without an LLM: {\"llm\": \"disabled\", \"prompts\": []}.",
+                "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+                "responses": {
+                  "200": {"description": "The prompts.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "prompts.admin"
+              }
+            },
+            "/v1/prompts/{id}/render": {
+              "post": {
+                "operationId": "renderPrompt",
+                "tags": ["prompts"],
+                "summary": "Dry run: the exact messages and request body a prompt gives for a lead (no LLM call)",
+                "description": "Needs scope `prompts.admin`. The body is a lead as for POST /v1/leads/score; it is scored, then the prompt is rendered for it. Answers prompt, llm_model, messages, request, base_score, base_badge. Nothing is stored.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+                "responses": {
+                  "200": {"description": "The rendered prompt.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"description": "No loaded prompt has this id (no-such-prompt).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "409": {"description": "No LLM is configured (llm-disabled).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "422": {"description": "Invalid lead (invalid-lead), as for scoring.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "prompts.admin"
+              }
+            },
+            "/v1/prompts/{id}/try": {
+              "post": {
+                "operationId": "tryPrompt",
+                "tags": ["prompts"],
+                "summary": "Try a prompt against the LLM for a lead: the raw answer, the parsed multiplier or fallback reason, and the final score",
+                "description": "Needs scope `prompts.admin`. As render, then one LLM call under the usual budget. Answers also answer (http_status, body as received), rerank, score, badge and fallback_detail. Reads and writes no cache and stores no live score.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+                "responses": {
+                  "200": {"description": "The trial.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "404": {"description": "No loaded prompt has this id (no-such-prompt).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "409": {"description": "No LLM is configured (llm-disabled).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "prompts.admin"
+              }
+            },
+            "/v1/admin/prompts/rollout": {
+              "put": {
+                "operationId": "setPromptRollout",
+                "tags": ["prompts"],
+                "summary": "Promote or roll back a prompt in one call",
+                "description": "Needs scope `prompts.admin`. Body: {\"live\": id, \"candidate\": id or null, \"share\": 0–1}; missing fields keep their value. Live at once. A later change of prompts/rollout.yaml wins over it (the latest change wins).",
+                "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"live": {"type": "string"}, "candidate": {"type": ["string", "null"]}, "share": {"type": "number", "minimum": 0, "maximum": 1}}}}}},
+                "responses": {
+                  "200": {"description": "The new rollout.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "409": {"description": "No LLM is configured (llm-disabled).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "422": {"description": "An unknown prompt id or a share outside 0–1 (invalid-lead, naming the field).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "prompts.admin"
+              }
+            },
             "/v1/models": {
               "get": {
                 "operationId": "listModels",

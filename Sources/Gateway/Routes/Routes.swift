@@ -20,7 +20,7 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in
-            let text = metrics.render(snapshot: service.registry.snapshot, store: service.store, reranker: service.reranker)
+            let text = metrics.render(snapshot: service.registry.snapshot, store: service.store, reranker: service.reranker, prompts: service.prompts)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
@@ -38,6 +38,7 @@ struct Routes: Sendable {
 
         let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
         admin.post("/v1/admin/models/reload") { _, context in try reloadModels(context: context) }
+        registerPrompts(on: router)
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

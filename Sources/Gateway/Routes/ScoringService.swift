@@ -14,14 +14,20 @@ public final class ScoringService: Sendable {
     let metrics: GatewayMetrics
     /// The LLM step; `nil` when no LLM is configured (every lead then says `disabled`).
     let reranker: LLMReranker?
+    /// The prompt files and their rollout; present with the LLM step.
+    let prompts: PromptRegistry?
     let flights = SingleFlight()
 
-    init(config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?) {
+    init(
+        config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?,
+        prompts: PromptRegistry? = nil
+    ) {
         self.config = config
         self.registry = registry
         self.store = store
         self.metrics = metrics
         self.reranker = reranker
+        self.prompts = prompts
     }
 
     /// A lead the model has scored, before the LLM step and rendering.
@@ -36,6 +42,9 @@ public final class ScoringService: Sendable {
         var features: [String: LeadValue]
         /// The key of the LLM answer in the cache, when the LLM step will run.
         var cacheKey: String?
+        /// The prompt for this lead (live or candidate), when the LLM step will run.
+        var prompt: PromptTemplate?
+        var promptRole = "live"
     }
 
     /// A scored lead, rendered.
@@ -85,13 +94,18 @@ public final class ScoringService: Sendable {
         case .scored(let score):
             guard issues.isEmpty else { return .failure(.invalid(issues)) }
             var key: String?
+            var chosen: (prompt: PromptTemplate, role: String)?
             if wantsLLM, let reranker {
-                key = AdjustmentCache.key(model: model, features: input.features, notes: input.notes, leadID: leadID, reranker: reranker)
+                chosen = prompts.flatMap { $0.select(leadID: leadID, in: $0.snapshot) } ?? (reranker.prompt, "live")
+                if let chosen {
+                    key = AdjustmentCache.key(
+                        model: model, features: input.features, notes: input.notes, leadID: leadID, reranker: reranker, prompt: chosen.prompt)
+                }
             }
             return .success(
                 Evaluated(
                     leadID: leadID, score: score, model: model, role: role, rerank: rerank, explain: explain, notes: input.notes,
-                    features: input.features, cacheKey: key))
+                    features: input.features, cacheKey: key, prompt: chosen?.prompt, promptRole: chosen?.role ?? "live"))
         }
     }
 
@@ -132,9 +146,9 @@ public final class ScoringService: Sendable {
     ) -> RerankOutcome {
         var outcome = RerankOutcome(result: .applied(hit.adjustment), latency: ContinuousClock.now - start)
         outcome.cached = true
+        metrics.reranked(outcome, prompt: lead.prompt)
         // Another lead's answer reused: index it under this lead too, so erasing either removes it.
         if hit.producer != lead.leadID { store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID) }
-        metrics.reranked(outcome)
         return outcome
     }
 
@@ -145,12 +159,13 @@ public final class ScoringService: Sendable {
             metrics.sharedCall()
             if case .applied = outcome.result { store.saveAdjustment(hash: key, payload: nil, leadID: lead.leadID) }
         }
-        metrics.reranked(outcome)
+        metrics.reranked(outcome, prompt: lead.prompt ?? reranker?.prompt)
         return outcome
     }
 
     private func askLLM(_ lead: Evaluated, key: String, deadline: ContinuousClock.Instant) async -> RerankOutcome {
         guard let reranker else { return .fallback(.disabled, "no LLM is configured") }
+        let prompt = lead.prompt ?? reranker.prompt
         let start = ContinuousClock.now
         let lockTimeout = Duration.milliseconds(config.redisLookupTimeoutMS)
         if config.redisLock, store.kind == "redis", !(await store.lock(key, ttl: deadline - start, timeout: lockTimeout)) {
@@ -178,22 +193,26 @@ public final class ScoringService: Sendable {
             }
         }
         defer { if config.redisLock, store.kind == "redis" { store.unlock(key) } }
-        let manifest = lead.model.manifest
-        var facts: [(label: String, value: String)] = []
-        for field in manifest.fields {
-            if let value = lead.features[field.name], value != .null { facts.append((field.label, value.displayText)) }
-        }
-        let promptFacts = PromptTemplate.Facts(
-            leadID: lead.leadID, baseScore: lead.score.baseScore, baseBadge: lead.score.baseBadge.rawValue,
-            probability: lead.score.probability, facts: facts, reasons: lead.score.reasons.map { ($0.text, $0.direction.rawValue) },
-            notes: lead.notes)
-        let outcome = await reranker.adjust(promptFacts, budget: deadline - ContinuousClock.now)
+        let outcome = await reranker.adjust(promptFacts(lead), prompt: prompt, budget: deadline - ContinuousClock.now)
         if case .applied(let adjustment) = outcome.result {
             store.saveAdjustment(
-                hash: key, payload: AdjustmentCache.encode(adjustment, model: reranker.model, promptHash: reranker.prompt.hash, leadID: lead.leadID),
+                hash: key,
+                payload: AdjustmentCache.encode(adjustment, model: reranker.model(for: prompt), promptHash: prompt.hash, leadID: lead.leadID),
                 leadID: lead.leadID)
         }
         return outcome
+    }
+
+    /// What a prompt sees of a scored lead: its fields with the manifest's labels, the score and the reasons.
+    func promptFacts(_ lead: Evaluated) -> PromptTemplate.Facts {
+        var facts: [(label: String, value: String)] = []
+        for field in lead.model.manifest.fields {
+            if let value = lead.features[field.name], value != .null { facts.append((field.label, value.displayText)) }
+        }
+        return PromptTemplate.Facts(
+            leadID: lead.leadID, baseScore: lead.score.baseScore, baseBadge: lead.score.baseBadge.rawValue,
+            probability: lead.score.probability, facts: facts, reasons: lead.score.reasons.map { ($0.text, $0.direction.rawValue) },
+            notes: lead.notes)
     }
 
     /// Renders a scored lead with its LLM outcome; counts badge flips.
@@ -397,7 +416,7 @@ public final class ScoringService: Sendable {
             w.endObject()
         }
         w.key("rerank")
-        renderRerank(&w, outcome)
+        renderRerank(&w, outcome, prompt: lead.prompt, role: lead.promptRole)
         w.key("model")
         w.beginObject()
         w.field("id", model.id)
@@ -421,7 +440,7 @@ public final class ScoringService: Sendable {
     }
 
     /// `{"status", "reason"?, "multiplier", "reasoning"?, "latency_ms", "prompt"?, "llm_model"?}`.
-    func renderRerank(_ w: inout JSONWriter, _ outcome: RerankOutcome) {
+    func renderRerank(_ w: inout JSONWriter, _ outcome: RerankOutcome, prompt chosen: PromptTemplate?, role: String) {
         w.beginObject()
         switch outcome.result {
         case .applied(let adjustment):
@@ -437,13 +456,15 @@ public final class ScoringService: Sendable {
         var promptUsed = true  // skipped and disabled leads had no prompt
         if case .fallback(let code, _) = outcome.result, code == .skipped || code == .disabled { promptUsed = false }
         if let reranker, promptUsed {
+            let prompt = chosen ?? reranker.prompt
             w.key("prompt")
             w.beginObject()
-            w.field("id", reranker.prompt.id)
-            w.field("version", reranker.prompt.version)
-            w.field("hash", reranker.prompt.hash)
+            w.field("id", prompt.id)
+            w.field("version", prompt.version)
+            w.field("hash", prompt.hash)
+            w.field("role", role)
             w.endObject()
-            w.field("llm_model", reranker.model)
+            w.field("llm_model", reranker.model(for: prompt))
         }
         w.endObject()
     }

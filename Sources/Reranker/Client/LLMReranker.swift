@@ -47,14 +47,22 @@ public final class LLMReranker: Sendable {
             options: .init(maxInFlight: settings.maxInFlight, maxResponseBytes: 256 * 1024, caBundle: settings.caBundle))
     }
 
-    /// The model the requests name.
-    public var model: String { settings.model ?? prompt.model ?? "default" }
+    /// The model the requests name (with the default prompt).
+    public var model: String { model(for: prompt) }
+
+    /// The model the requests name with `prompt`: the configured override, else the prompt's own.
+    public func model(for prompt: PromptTemplate) -> String { settings.model ?? prompt.model ?? "default" }
 
     /// Calls in flight now.
     public var inFlight: Int { client.inFlight }
 
-    /// Asks for one lead's adjustment within `budget` (default: the configured budget).
-    public func adjust(_ facts: PromptTemplate.Facts, budget: Duration? = nil) async -> RerankOutcome {
+    /// Asks for one lead's adjustment within `budget` (default: the configured budget), with
+    /// `prompt` (default: the reranker's own). `keepRaw` keeps the reply's body in the outcome (for
+    /// dry runs that show it).
+    public func adjust(
+        _ facts: PromptTemplate.Facts, prompt: PromptTemplate? = nil, budget: Duration? = nil, keepRaw: Bool = false
+    ) async -> RerankOutcome {
+        let prompt = prompt ?? self.prompt
         let budget = budget ?? settings.budget
         guard budget > .milliseconds(5) else { return .fallback(.timeout, "no budget left") }
         guard breaker.allow() else { return .fallback(.breakerOpen, "the circuit breaker is open") }
@@ -63,7 +71,7 @@ public final class LLMReranker: Sendable {
         var headers = ["Content-Type: application/json", "Accept: application/json"]
         if let key = settings.apiKey, !key.isEmpty { headers.append("Authorization: Bearer \(key)") }
         let call = HTTPCall(
-            url: settings.baseURL.trimmingSuffix("/") + "/chat/completions", headers: headers, body: requestBody(messages),
+            url: settings.baseURL.trimmingSuffix("/") + "/chat/completions", headers: headers, body: requestBody(messages, prompt: prompt),
             timeout: budget, connectTimeout: min(settings.connectCap, budget))
         let reply: HTTPReply
         do {
@@ -83,22 +91,28 @@ public final class LLMReranker: Sendable {
         let latency = ContinuousClock.now - start
         let unhealthy = reply.status == 429 || reply.status >= 500 || (400...499).contains(reply.status)
         breaker.record(failure: unhealthy, retryAfter: unhealthy ? Self.retryAfter(reply.headers["retry-after"]) : nil)
+        var validator = self.validator
+        validator.maxReasoning = prompt.reasoningMaxChars
+        var outcome: RerankOutcome
         switch validator.judge(status: reply.status, body: reply.body) {
         case .accepted(let adjustment, let usage):
-            return RerankOutcome(result: .applied(adjustment), latency: latency, usage: usage)
+            outcome = RerankOutcome(result: .applied(adjustment), latency: latency, usage: usage)
         case .rejected(let code, let detail):
-            return RerankOutcome(result: .fallback(code, detail: detail), latency: latency)
+            outcome = RerankOutcome(result: .fallback(code, detail: detail), latency: latency)
         }
+        if keepRaw { outcome.raw = RerankOutcome.Raw(status: reply.status, body: String(decoding: reply.body.prefix(16_384), as: UTF8.self)) }
+        return outcome
     }
 
     /// Stops the transport; later calls fall back with `upstream_error`.
     public func shutdown() { client.shutdown() }
 
     /// The chat-completions body, written directly (keys in a fixed order; no reflection).
-    func requestBody(_ messages: (system: String, user: String)) -> [UInt8] {
+    public func requestBody(_ messages: (system: String, user: String), prompt: PromptTemplate? = nil) -> [UInt8] {
+        let prompt = prompt ?? self.prompt
         var w = JSONWriter(capacity: messages.system.utf8.count + messages.user.utf8.count + 640)
         w.beginObject()
-        w.field("model", model)
+        w.field("model", model(for: prompt))
         w.key("messages")
         w.beginArray()
         for (role, content) in [("system", messages.system), ("user", messages.user)] {
@@ -110,7 +124,7 @@ public final class LLMReranker: Sendable {
         w.endArray()
         w.field("temperature", prompt.temperature, digits: 6)
         w.field(settings.maxTokensField, prompt.maxTokens)
-        if let seed = settings.seed { w.field("seed", seed) }
+        if let seed = prompt.seed ?? settings.seed { w.field("seed", seed) }
         switch settings.responseFormat {
         case .jsonSchema:
             w.key("response_format")

@@ -30,6 +30,8 @@ public struct PromptTemplate: Sendable {
     public struct LoadError: Error, CustomStringConvertible, Sendable {
         public var message: String
         public var description: String { message }
+
+        public init(message: String) { self.message = message }
     }
 
     public let id: String
@@ -37,6 +39,10 @@ public struct PromptTemplate: Sendable {
     public let model: String?
     public let temperature: Double
     public let maxTokens: Int
+    /// Overrides the gateway's `seed` when set.
+    public let seed: Int?
+    /// The longest reasoning accepted from the model, in characters (`reasoning_max_chars`).
+    public let reasoningMaxChars: Int
     public let description: String
     /// Hex SHA-256 of the file's bytes.
     public let hash: String
@@ -45,6 +51,25 @@ public struct PromptTemplate: Sendable {
 
     /// The variables the prompt uses (so that cache keys include `lead_id` only when it is used).
     public var variablesUsed: Set<String> { Set((system.uses + user.uses).map(\.name)) }
+
+    /// What a prompt can load with but probably should not: variables it never uses that the
+    /// adjustment depends on, and untrusted notes in the system part. `leadgate prompts lint`
+    /// prints these; `--strict` makes them errors.
+    public var warnings: [String] {
+        var found: [String] = []
+        let used = variablesUsed
+        if !used.contains("notes_block") {
+            found.append("never uses `notes_block`: the model will not see the agent's notes, which are what it is there to read.")
+        }
+        if !used.contains("base_score") && !used.contains("probability") {
+            found.append("uses neither `base_score` nor `probability`: the model cannot see the score it adjusts.")
+        }
+        if !used.contains("reasons") { found.append("never uses `reasons`: the model cannot see why the score is what it is.") }
+        if system.uses.contains(where: { $0.name == "notes_block" }) {
+            found.append("puts `notes_block` in [system]: untrusted text belongs in [user] only.")
+        }
+        return found
+    }
 
     /// The variables a prompt may use, and the names each list section adds.
     public static let variables = [
@@ -59,8 +84,15 @@ public struct PromptTemplate: Sendable {
         try self.init(bytes: [UInt8](data), name: path)
     }
 
+    /// The largest prompt file accepted.
+    public static let maxFileBytes = 64 * 1024
+
     public init(bytes: [UInt8], name: String = "prompt") throws(LoadError) {
         func fail(_ message: String) -> LoadError { LoadError(message: "\(name): \(message)") }
+        guard bytes.count <= Self.maxFileBytes else {
+            throw fail(
+                "is \(bytes.count) bytes; the limit is \(Self.maxFileBytes). A prompt this long costs tokens and time on every lead: shorten it.")
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw fail("is not UTF-8 text.") }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.trimmingSuffix("\r")) }
         guard lines.first == "---", let end = lines.dropFirst().firstIndex(of: "---") else {
@@ -74,17 +106,30 @@ public struct PromptTemplate: Sendable {
         } catch {
             throw fail("the front matter is not valid YAML (\(error)).")
         }
-        let known: Set<String> = ["id", "version", "model", "temperature", "max_tokens", "description"]
+        let known: Set<String> = ["id", "version", "model", "temperature", "max_tokens", "seed", "reasoning_max_chars", "description"]
         if let unknown = meta.keys.first(where: { !known.contains($0) }) {
             throw fail("front matter key `\(unknown)` is unknown. Use: \(known.sorted().joined(separator: ", ")).")
         }
         guard let id = meta["id"].map({ "\($0)" }), !id.isEmpty else { throw fail("front matter needs an `id`.") }
+        guard id.count <= 64,
+            id.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "." })
+        else {
+            throw fail("id `\(id)` must be 1–64 letters, digits, `-`, `_` or `.` (it appears in URLs and metrics).")
+        }
         guard let version = meta["version"].map({ "\($0)" }) else { throw fail("front matter needs a `version`.") }
         self.id = id
         self.version = version
         self.model = meta["model"].map { "\($0)" }
         self.temperature = (meta["temperature"] as? Double) ?? (meta["temperature"] as? Int).map(Double.init) ?? 0
         self.maxTokens = (meta["max_tokens"] as? Int) ?? 200
+        if let seed = meta["seed"] {
+            guard let value = seed as? Int else { throw fail("seed must be a whole number.") }
+            self.seed = value
+        } else {
+            self.seed = nil
+        }
+        self.reasoningMaxChars = (meta["reasoning_max_chars"] as? Int) ?? 600
+        guard (40...2_000).contains(reasoningMaxChars) else { throw fail("reasoning_max_chars must be within 40–2000.") }
         self.description = meta["description"].map { "\($0)" } ?? ""
         guard (0...2).contains(temperature) else { throw fail("temperature must be within 0–2.") }
         guard (16...4096).contains(maxTokens) else { throw fail("max_tokens must be within 16–4096.") }

@@ -71,6 +71,14 @@ public struct RerankOutcome: Sendable {
     public var cached = false
     /// The answer came from an identical call already in flight (single-flight), not from a call of its own.
     public var shared = false
+    /// The reply as received, when the caller asked to keep it (dry runs).
+    public var raw: Raw?
+
+    public struct Raw: Sendable {
+        public var status: Int
+        /// The body, cut at 16 KiB.
+        public var body: String
+    }
 
     public init(result: Result, latency: Duration = .zero, usage: TokenUsage? = nil) {
         self.result = result

@@ -91,7 +91,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
+try:
+    import xgboost as xgb
+except ImportError:  # --holdout-csv needs only numpy and pandas
+    xgb = None
 
 REPO = Path(__file__).resolve().parent.parent
 MODEL_DIR = Path("config/models/realestate")
@@ -637,11 +640,38 @@ def check_manifest() -> list[str]:
     return problems
 
 
+def write_holdout_csv(path: Path) -> None:
+    """The holdout leads (the rows the model never saw) as CSV: lead_id, converted, then the input
+    fields, for `leadgate prompts eval --data PATH --label converted`. Draws the same data as
+    `generate` without training anything."""
+    import csv
+    rng = np.random.default_rng(SEED)
+    data, y = make_leads(N_ROWS, rng)
+    perm = rng.permutation(N_ROWS)
+    hold_idx = np.sort(perm[:int(round(HOLDOUT_FRACTION * N_ROWS))])
+    with open(path, "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["lead_id", "converted"] + INPUT_FIELDS)
+        for r in data.loc[hold_idx].itertuples():
+            values = [json_value(getattr(r, f)) for f in INPUT_FIELDS]
+            w.writerow([f"holdout-{r.Index}", int(y[r.Index])] +
+                       ["" if v is None else ("true" if v is True else "false" if v is False else v) for v in values])
+    print(f"wrote {len(hold_idx)} holdout leads to {path}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true",
                     help="regenerate into a temporary folder and compare with the committed files")
+    ap.add_argument("--holdout-csv", metavar="PATH",
+                    help="only write the holdout leads as CSV (for leadgate prompts eval) and exit")
     a = ap.parse_args(argv)
+    if a.holdout_csv:
+        write_holdout_csv(Path(a.holdout_csv))
+        return 0
+    if xgb is None:
+        print("xgboost is not installed: pip install xgboost==3.2.0", file=sys.stderr)
+        return 2
     if xgb.__version__ != "3.2.0":
         print(f"warning: xgboost {xgb.__version__}, the committed model was built with 3.2.0",
               file=sys.stderr)

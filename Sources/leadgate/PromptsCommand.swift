@@ -8,7 +8,7 @@ struct PromptsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prompts",
         abstract: "Check and render the LLM step's prompt files.",
-        subcommands: [Lint.self, Render.self]
+        subcommands: [Lint.self, Render.self, Eval.self]
     )
 
     struct Lint: ParsableCommand {
@@ -69,6 +69,91 @@ struct PromptsCommand: AsyncParsableCommand {
             } catch {
                 throw CommandFailure(error.description)
             }
+        }
+    }
+
+    struct Eval: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run labelled leads through the model and the LLM with a prompt (or two) and report whether the adjustment helps.",
+            discussion: """
+                Reports, for the model's own score and for each prompt side by side: ROC AUC, PR AUC, precision and lift at \
+                the top 5/10/20% of leads, calibration (ECE), and differences with paired-bootstrap 95% intervals; per prompt, \
+                badge flips (and which leads), the multiplier histogram, fallbacks by reason, latency and tokens. Markdown on \
+                standard output; --json writes the same for machines; --output writes one line per lead. Uses the LLM \
+                configured in config/leadgate.yaml or LEADGATE_LLM_BASE_URL (a test server works); the cache is not used.
+                """)
+
+        @Option(help: "Labelled leads: a CSV whose header names the model's fields (plus lead_id, notes), or JSON lines.")
+        var data: String
+
+        @Option(help: "The column (CSV) or key (JSON lines) holding the outcome: 1/0, true/false.")
+        var label: String
+
+        @Option(help: "The prompt id to evaluate.")
+        var prompt: String
+
+        @Option(help: "A second prompt id to compare with, side by side.")
+        var against: String?
+
+        @Option(help: "Use only the first N leads.")
+        var limit: Int?
+
+        @Option(help: "LLM calls at once.")
+        var concurrency = 16
+
+        @Option(help: "Bootstrap resamples for the intervals.")
+        var resamples = 1_000
+
+        @Option(help: "Write one CSV line per lead here.")
+        var output: String?
+
+        @Option(help: "Write the report as JSON here.")
+        var json: String?
+
+        @Option(help: "The YAML configuration file (default: LEADGATE_CONFIG, else config/leadgate.yaml when present).")
+        var config: String?
+
+        @Option(help: "Folder of model folders (overrides models.directory).")
+        var models: String?
+
+        func validate() throws {
+            guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1.") }
+            guard resamples >= 100 else { throw ValidationError("--resamples must be at least 100.") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+        }
+
+        func run() async throws {
+            let settings: GatewayConfig
+            do {
+                settings = try GatewayConfig.load(
+                    file: config, environment: ProcessInfo.processInfo.environment, overrides: .init(modelsDirectory: models))
+            } catch {
+                throw CommandFailure("invalid configuration: \(error.description)")
+            }
+            var options = PromptEval.Options(data: data, label: label, prompt: prompt)
+            options.against = against
+            options.limit = limit
+            options.concurrency = concurrency
+            options.resamples = resamples
+            let terminal = isatty(STDERR_FILENO) == 1
+            let report: PromptEval.Report
+            do {
+                report = try await PromptEval.run(config: settings, options: options) { done, total in
+                    guard terminal, done == total || done % max(1, total / 200) == 0 else { return }
+                    let width = 30
+                    let filled = width * done / max(1, total)
+                    FileHandle.standardError.write(
+                        Data(
+                            "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) LLM calls"
+                                .utf8))
+                    if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                }
+            } catch {
+                throw CommandFailure(error.description)
+            }
+            print(report.markdown)
+            if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
+            if let output { try PromptEval.csv(report).write(toFile: output, atomically: true, encoding: .utf8) }
         }
     }
 }

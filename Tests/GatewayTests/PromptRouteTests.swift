@@ -76,6 +76,8 @@ import Testing
                 // A try writes no cache: scoring the same lead calls the LLM again.
                 let scored = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try exampleLead())
                 #expect(((try scored.json())["rerank"] as? [String: Any])?["status"] as? String == "applied")
+                // The access log names the prompt and its hash (from this header).
+                #expect(scored.header("x-leadgate-prompt") == "lead-adjust@1 \(live["hash"] as? String ?? "?")")
                 #expect(log.requests.count == 2)
                 #expect((try await HTTPClient.send("POST", "\(base)/v1/prompts/nope/render", json: try exampleLead())).status == 404)
             }

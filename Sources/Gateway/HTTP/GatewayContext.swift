@@ -68,12 +68,12 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let seconds = (ContinuousClock.now - start).seconds
         metrics.requestFinished(method: request.method.rawValue, route: route, status: response.status.code, seconds: seconds)
         let level: Logger.Level = response.status.code >= 500 ? .error : .info
-        context.logger.log(
-            level: level, "request",
-            metadata: [
-                "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
-                "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.3f", seconds * 1000)),
-            ])
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
+            "status": .stringConvertible(response.status.code), "duration_ms": .string(String(format: "%.3f", seconds * 1000)),
+        ]
+        if let prompt = response.headers[.leadgatePrompt] { metadata["prompt"] = .string(prompt) }
+        context.logger.log(level: level, "request", metadata: metadata)
         return response
     }
 
@@ -140,4 +140,6 @@ extension HTTPField.Name {
     // Both names are valid header tokens, so the initialiser cannot fail.
     static let requestID = HTTPField.Name("X-Request-Id")!
     static let apiKey = HTTPField.Name("X-API-Key")!
+    /// The prompt (`id@version hash`) that adjusted a score; the access log names it.
+    static let leadgatePrompt = HTTPField.Name("X-LeadGate-Prompt")!
 }

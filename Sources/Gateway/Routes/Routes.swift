@@ -89,7 +89,11 @@ struct Routes: Sendable {
         let data = try await readJSON(request, limit: config.maxBodyBytes)
         let input = LeadInput(try Self.parse(data))
         switch await service.scoreOne(input, receivedAt: context.receivedAt) {
-        case .success(let json): return Self.json(json)
+        case .success(let result):
+            var response = Self.json(result.json)
+            // Named in the access log line (and visible to the client, as in the body).
+            if let prompt = result.prompt { response.headers[.leadgatePrompt] = prompt }
+            return response
         case .failure(let problem): throw problem
         }
     }

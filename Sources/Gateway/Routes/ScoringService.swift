@@ -227,7 +227,8 @@ public final class ScoringService: Sendable {
     }
 
     /// Scores one request end to end: score, LLM step, store the live score, count.
-    func scoreOne(_ input: LeadInput, receivedAt: ContinuousClock.Instant = .now) async -> Result<String, Problem> {
+    /// The JSON answered, and the prompt used (`id@version hash`) when the LLM step ran, for the log.
+    func scoreOne(_ input: LeadInput, receivedAt: ContinuousClock.Instant = .now) async -> Result<(json: String, prompt: String?), Problem> {
         let snapshot = registry.snapshot
         switch evaluate(input, snapshot: snapshot) {
         case .failure(let problem):
@@ -238,7 +239,7 @@ public final class ScoringService: Sendable {
             let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
             store.saveLiveScores([LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS())])
             metrics.scored(model: scored.model, badges: [scored.badge])
-            return .success(scored.json)
+            return .success((scored.json, lead.prompt.map { "\($0.id)@\($0.version) \($0.hash)" }))
         }
     }
 

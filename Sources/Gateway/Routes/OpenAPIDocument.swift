@@ -332,7 +332,7 @@ enum OpenAPIDocument {
                 "operationId": "getLiveScore",
                 "tags": ["scoring"],
                 "summary": "Get a lead's live score",
-                "description": "Needs scope `crm.read.leads`. The last score returned for the lead, from the store: Redis when configured (shared by every gateway on it; the key is leadgate:live:<lead_id>), else this process's memory. While Redis does not answer, a lead this gateway scored is served from its own copy.",
+                "description": "Needs scope `crm.read.leads`. The last score returned for the lead, with `as_of` (when it was scored), `age_s` and `stale` (older than live_scores.stale_after_s) in front, and an `ETag`: send it back in `If-None-Match` to get 304 with no body until the score changes. From the store: Redis when configured (shared by every gateway on it; the key is leadgate:live:<lead_id>), else this process's memory. While Redis does not answer, a lead this gateway scored is served from its own copy.",
                 "parameters": [
                   {
                     "name": "lead_id",
@@ -343,8 +343,9 @@ enum OpenAPIDocument {
                   {"$ref": "#/components/parameters/RequestId"}
                 ],
                 "responses": {
+                  "304": {"description": "Not modified: the ETag in If-None-Match is still current."},
                   "200": {
-                    "description": "The stored score, exactly as it was returned (scored_at says when).",
+                    "description": "The stored score, exactly as it was returned, after as_of, age_s and stale.",
                     "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
                     "content": {
                       "application/json": {
@@ -948,6 +949,7 @@ enum OpenAPIDocument {
                   "probability",
                   "badge",
                   "base_badge",
+                  "speakable",
                   "confidence",
                   "leaf_support",
                   "rerank",
@@ -957,6 +959,10 @@ enum OpenAPIDocument {
                 "description": "One scored lead. reasons, breakdown and explanation_json appear only with options.explain (default true).",
                 "properties": {
                   "lead_id": {"type": "string"},
+                  "speakable": {
+                    "type": "string",
+                    "description": "One short sentence a voice agent can say: the badge and score, the strongest reason, and the question to ask next (the manifest's `question` of the field holding the lead back most, else its `default_question`)."
+                  },
                   "score": {
                     "type": "integer",
                     "minimum": 0,

@@ -32,7 +32,7 @@ struct Routes: Sendable {
         write.post("/v1/leads/batch-score") { request, context in try await scoreBatch(request, context: context) }
 
         let read = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .readLeads))
-        read.get("/v1/leads/{lead_id}/score") { _, context in try await liveScore(context: context) }
+        read.get("/v1/leads/{lead_id}/score") { request, context in try await liveScore(request, context: context) }
         write.delete("/v1/leads/{lead_id}") { _, context in try await erase(context: context) }
         read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
 
@@ -146,11 +146,37 @@ struct Routes: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: body)
     }
 
-    func liveScore(context: GatewayContext) async throws -> Response {
+    /// The lead's live score: the stored response with `as_of` (when it was scored), `age_s` and
+    /// `stale` (older than `live_scores.stale_after_s`) in front, an `ETag`, and 304 for a matching
+    /// `If-None-Match`, so an agent polling mid-call gets an empty answer until the score changes.
+    func liveScore(_ request: Request, context: GatewayContext) async throws -> Response {
         let id = context.parameters.get("lead_id") ?? ""
         switch await service.store.liveScore(id, timeout: .milliseconds(config.redisReadTimeoutMS)) {
         case .success(let record?):
-            return Self.json(record.json)
+            let etag = "\"" + String(SHA256.hex(Array("\(record.storedAtMS):\(record.json)".utf8)).prefix(24)) + "\""
+            if let match = request.headers[.ifNoneMatch],
+                match.split(separator: ",").contains(where: {
+                    let t = $0.trimmingCharacters(in: .whitespaces); return t == etag || t == "W/" + etag || t == "*"
+                })
+            {
+                return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "no-cache"])
+            }
+            let age = max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000)
+            var w = JSONWriter(capacity: record.json.utf8.count + 96)
+            w.beginObject()
+            w.field("as_of", Timestamp.iso8601(Date(timeIntervalSince1970: Double(record.storedAtMS) / 1000)))
+            w.field("age_s", age, digits: 1)
+            w.field("stale", age > Double(config.liveStaleAfterSeconds))
+            var text = w.text
+            if record.json.hasPrefix("{"), record.json.count > 2 {
+                text += "," + record.json.dropFirst()
+            } else {
+                text += "}"
+            }
+            var response = Self.json(text)
+            response.headers[.eTag] = etag
+            response.headers[.cacheControl] = "no-cache"
+            return response
         case .success(nil):
             throw Problem(
                 .notFound, slug: "no-live-score", title: "No score for this lead",

@@ -373,6 +373,7 @@ public final class ScoringService: Sendable {
         w.field("probability", score.probability, digits: 6)
         w.field("badge", badge.rawValue)
         w.field("base_badge", score.baseBadge.rawValue)
+        w.field("speakable", Self.speakable(badge: badge, score: finalScore, reasons: score.reasons, manifest: model.manifest))
         w.field("confidence", score.confidence, digits: 3)
         w.field("leaf_support", score.leafSupport, digits: 5)
         if lead.explain {
@@ -438,6 +439,22 @@ public final class ScoringService: Sendable {
         w.field("scored_at", scoredAt)
         w.endObject()
         return w.text
+    }
+
+    /// One short sentence a voice agent can say: the badge and score, the strongest reason for it, and
+    /// the question to ask next (the manifest's `question` of the field holding the lead back most,
+    /// else its `default_question`).
+    static func speakable(badge: Badge, score: Int, reasons: [LeadScore.Reason], manifest: ModelManifest) -> String {
+        var sentence = "\(badge.rawValue.prefix(1).uppercased())\(badge.rawValue.dropFirst()) lead, \(score) out of 100"
+        if let up = reasons.first(where: { $0.direction == .up }), let first = up.text.first {
+            sentence += ", mainly: \(first.lowercased())\(up.text.dropFirst())"
+        }
+        sentence += "."
+        let down = reasons.first { $0.direction == .down }
+        if let question = down.flatMap({ d in manifest.fields.first { $0.name == d.field }?.question }) ?? manifest.defaultQuestion {
+            sentence += " Next, ask: \(question)"
+        }
+        return sentence
     }
 
     /// `{"status", "reason"?, "multiplier", "reasoning"?, "latency_ms", "prompt"?, "llm_model"?}`.

@@ -65,6 +65,8 @@ public struct ModelManifest: Sendable {
         public var required: Bool
         public var reason: ReasonTemplates
         public var description: String?
+        /// What a voice agent should ask next when this field holds the lead back (`question`).
+        public var question: String? = nil
     }
 
     public struct Group: Sendable, Equatable {
@@ -86,6 +88,8 @@ public struct ModelManifest: Sendable {
     public var steepness: Double
     public var groups: [Group]
     public var fields: [Field]
+    /// Asked next when the field holding the lead back has no question of its own.
+    public var defaultQuestion: String?
 
     public init(
         id: String, version: String, description: String = "", modelFile: String, hotAbove: Int? = nil, coldBelow: Int? = nil,
@@ -108,7 +112,7 @@ extension ModelManifest {
     /// Reads a manifest from YAML text. Every error names its key (`fields.x.min`) and the fix.
     public init(yaml text: String, file: String = "manifest.yaml") throws(ConfigurationError) {
         let root = try YAMLNode.parse(text, file: file)
-        try root.checkKeys(["id", "version", "description", "model", "thresholds", "confidence", "groups", "fields"])
+        try root.checkKeys(["id", "version", "description", "model", "thresholds", "confidence", "groups", "fields", "default_question"])
         let id = try root.required("id").string()
         guard Self.isIdentifier(id) else {
             throw ConfigurationError(key: "id", "`\(id)` must be 1–64 letters, digits, `-`, `_` or `.`. Rename it.")
@@ -158,6 +162,7 @@ extension ModelManifest {
             id: id, version: version, description: try root["description"]?.string() ?? "",
             modelFile: try root.required("model").string(), hotAbove: hot, coldBelow: cold, halfSupport: half, steepness: steepness, groups: groups,
             fields: fields)
+        defaultQuestion = try root["default_question"]?.string()
         try ScoreThresholds(hotAbove: hot ?? 80, coldBelow: cold ?? 40).validate(key: "thresholds")
     }
 
@@ -169,7 +174,9 @@ extension ModelManifest {
     }
 
     private static func field(name: String, node: YAMLNode, groups: Set<String>) throws(ConfigurationError) -> Field {
-        try node.checkKeys(["type", "feature", "label", "group", "required", "min", "max", "columns", "unknown", "reason", "description"])
+        try node.checkKeys([
+            "type", "feature", "label", "group", "required", "min", "max", "columns", "unknown", "reason", "description", "question",
+        ])
         let type = try node.required("type").string()
         let kind: FieldKind
         func rejectUnknown() throws(ConfigurationError) -> Bool {
@@ -218,6 +225,6 @@ extension ModelManifest {
         return Field(
             name: name, kind: kind, feature: try node["feature"]?.string() ?? name, label: try node["label"]?.string() ?? name,
             group: group, required: try node["required"]?.bool() ?? false, reason: reason,
-            description: try node["description"]?.string())
+            description: try node["description"]?.string(), question: try node["question"]?.string())
     }
 }

@@ -17,6 +17,7 @@ import Testing
         ("GET", "/v1/models", nil, "crm.read.leads"),
         ("POST", "/v1/admin/models/reload", nil, "prompts.admin"),
         ("GET", "/v1/prompts", nil, "prompts.admin"),
+        ("POST", "/v1/integrations/vapi", #"{"message": {"type": "status-update"}}"#, "crm.read.leads"),
     ]
 
     static let keys = [

@@ -578,6 +578,31 @@ enum OpenAPIDocument {
                 "x-required-scope": "prompts.admin"
               }
             },
+            "/v1/integrations/vapi": {
+              "post": {
+                "operationId": "vapiToolCalls",
+                "tags": ["voice"],
+                "summary": "Vapi server messages: answer tool-calls with the lead's live score as one spoken line",
+                "description": "Needs scope `crm.read.leads` (configure the key as a header of the Vapi tool's server). For a `tool-calls` message, every call in `toolCallList` (or `toolWithToolCallList`) is answered with `{\"toolCallId\", \"result\"}`; `result` is the lead's `speakable` line, the lead being `lead_id` in the function's arguments (an object or a JSON string). A missing lead or an unavailable store is said in the result, never an HTTP error. Other message types are answered `{}`.",
+                "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {
+                  "200": {
+                    "description": "One result per tool call.",
+                    "content": {
+                      "application/json": {
+                        "schema": {"type": "object"},
+                        "example": {"results": [{"toolCallId": "tc-1", "result": "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?"}]}
+                      }
+                    }
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.read.leads"
+              }
+            },
             "/v1/models": {
               "get": {
                 "operationId": "listModels",

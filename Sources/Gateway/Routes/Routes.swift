@@ -39,6 +39,7 @@ struct Routes: Sendable {
         let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
         admin.post("/v1/admin/models/reload") { _, context in try reloadModels(context: context) }
         registerPrompts(on: router)
+        registerIntegrations(on: router)
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -41,11 +41,14 @@ public struct LiveRecord: Sendable, Equatable {
     public var json: String
     /// Milliseconds since 1970.
     public var storedAtMS: Int64
+    /// The lead as it was scored (`{"lead_id", "features", "notes"}`), to score it again.
+    public var input: String?
 
-    public init(leadID: String, json: String, storedAtMS: Int64) {
+    public init(leadID: String, json: String, storedAtMS: Int64, input: String? = nil) {
         self.leadID = leadID
         self.json = json
         self.storedAtMS = storedAtMS
+        self.input = input
     }
 }
 

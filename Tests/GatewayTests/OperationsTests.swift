@@ -121,6 +121,7 @@ import Testing
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             for (method, path, _, _) in AuthTests.routes {
                 let template = path.replacingOccurrences(of: "/auth-1/", with: "/{lead_id}/").replacingOccurrences(of: "/auth-9", with: "/{lead_id}")
+                    .replacingOccurrences(of: "/auth-8/", with: "/{lead_id}/")
                 #expect(paths[template]?[method.lowercased()] != nil, "\(method) \(template) is not documented")
             }
         }

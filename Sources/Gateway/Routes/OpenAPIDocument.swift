@@ -332,7 +332,7 @@ enum OpenAPIDocument {
                 "operationId": "getLiveScore",
                 "tags": ["scoring"],
                 "summary": "Get a lead's live score",
-                "description": "Needs scope `crm.read.leads`. The last score returned for the lead, with `as_of` (when it was scored), `age_s` and `stale` (older than live_scores.stale_after_s) in front, and an `ETag`: send it back in `If-None-Match` to get 304 with no body until the score changes. From the store: Redis when configured (shared by every gateway on it; the key is leadgate:live:<lead_id>), else this process's memory. While Redis does not answer, a lead this gateway scored is served from its own copy.",
+                "description": "Needs scope `crm.read.leads`. The last score returned for the lead, with `as_of` (when it was scored), `age_s`, `stale` (older than live_scores.stale_after_s, or its LLM step still pending) and `refreshing` (a stale score is served at once and scored again in the background) in front, and an `ETag`: send it back in `If-None-Match` to get 304 with no body until the score changes. From the store: Redis when configured (shared by every gateway on it; the key is leadgate:live:<lead_id>), else this process's memory. While Redis does not answer, a lead this gateway scored is served from its own copy.",
                 "parameters": [
                   {
                     "name": "lead_id",
@@ -576,6 +576,42 @@ enum OpenAPIDocument {
                 },
                 "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
                 "x-required-scope": "prompts.admin"
+              }
+            },
+            "/v1/leads/{lead_id}/prewarm": {
+              "post": {
+                "operationId": "prewarmLead",
+                "tags": ["voice"],
+                "summary": "Score a lead before a call, and fetch its LLM adjustment in the background",
+                "description": "Needs scope `crm.write.leads`. The body is a lead as for POST /v1/leads/score (its lead_id, if any, must match the path). Answers 202 with the model's score at once, its rerank `pending`, and stores it as the live score; when the LLM answers, the adjusted score replaces it, so a voice agent's first lookup in the call finds it ready.",
+                "parameters": [{"name": "lead_id", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/LeadId"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreRequest"}}}},
+                "responses": {
+                  "202": {"description": "Scored; the LLM step runs.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ScoreResponse"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "422": {"description": "Invalid lead (invalid-lead), or a body lead_id that differs from the path.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.write.leads"
+              }
+            },
+            "/v1/leads/prewarm": {
+              "post": {
+                "operationId": "prewarmLeads",
+                "tags": ["voice"],
+                "summary": "Prewarm many leads: {\"leads\": [...]}",
+                "description": "Needs scope `crm.write.leads`. As the single form, for up to limits.max_batch_leads leads. Answers 202 with `accepted` and a `failed` entry (index, lead_id, problem) per lead that could not be scored.",
+                "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                "responses": {
+                  "202": {"description": "Accepted.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "413": {"description": "Too many leads (batch-too-large).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.write.leads"
               }
             },
             "/v1/integrations/vapi": {

@@ -5,6 +5,7 @@ import Logging
 import Reranker
 import Scoring
 import Store
+import Synchronization
 import TreeEnsemble
 
 /// The HTTP routes. Handlers stay thin: read and limit the body, decode, call ``ScoringService``.
@@ -34,6 +35,8 @@ struct Routes: Sendable {
         let read = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .readLeads))
         read.get("/v1/leads/{lead_id}/score") { request, context in try await liveScore(request, context: context) }
         write.delete("/v1/leads/{lead_id}") { _, context in try await erase(context: context) }
+        write.post("/v1/leads/{lead_id}/prewarm") { request, context in try await prewarm(request, context: context) }
+        write.post("/v1/leads/prewarm") { request, context in try await prewarmBatch(request, context: context) }
         read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
 
         let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
@@ -163,11 +166,16 @@ struct Routes: Sendable {
                 return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "no-cache"])
             }
             let age = max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000)
-            var w = JSONWriter(capacity: record.json.utf8.count + 96)
+            let old = age > Double(config.liveStaleAfterSeconds)
+            let pending = record.json.contains(#""rerank":{"status":"pending""#)
+            // Stale while revalidate: answer now, score again in the background.
+            let refreshing = old && service.refreshInBackground(record) || service.refreshing.withLock { $0.contains(id) }
+            var w = JSONWriter(capacity: record.json.utf8.count + 128)
             w.beginObject()
             w.field("as_of", Timestamp.iso8601(Date(timeIntervalSince1970: Double(record.storedAtMS) / 1000)))
             w.field("age_s", age, digits: 1)
-            w.field("stale", age > Double(config.liveStaleAfterSeconds))
+            w.field("stale", old || pending || refreshing)
+            w.field("refreshing", refreshing)
             var text = w.text
             if record.json.hasPrefix("{"), record.json.count > 2 {
                 text += "," + record.json.dropFirst()
@@ -186,6 +194,56 @@ struct Routes: Sendable {
         case .failure(let error):
             throw Self.storeUnavailable(error, doing: "read the live score")
         }
+    }
+
+    /// `POST /v1/leads/{lead_id}/prewarm`: 202 with the model's score now (its LLM step `pending`); the
+    /// adjusted score lands in the live score when the LLM answers.
+    func prewarm(_ request: Request, context: GatewayContext) async throws -> Response {
+        let id = context.parameters.get("lead_id") ?? ""
+        let data = try await readJSON(request, limit: config.maxBodyBytes)
+        var input = LeadInput(try Self.parse(data))
+        if let given = input.leadID, given != id {
+            throw Problem.invalid([FieldIssue(field: "lead_id", message: "is `\(given)` but the path says `\(id)`. Send the same id, or none.")])
+        }
+        input.leadID = id
+        switch service.prewarm(input) {
+        case .success(let scored): return Self.json(scored.json, status: .accepted)
+        case .failure(let problem): throw problem
+        }
+    }
+
+    /// `POST /v1/leads/prewarm`: the batch form, `{"leads": [...]}`; 202 with what was accepted and
+    /// an error entry per lead that was not.
+    func prewarmBatch(_ request: Request, context: GatewayContext) async throws -> Response {
+        let data = try await readJSON(request, limit: config.maxBatchBodyBytes)
+        let batch = BatchInput(try Self.parse(data))
+        guard batch.issues.isEmpty else { throw Problem.invalid(batch.issues) }
+        guard batch.leads.count <= config.maxBatchLeads else {
+            throw Problem(
+                .contentTooLarge, slug: "batch-too-large", title: "Too many leads",
+                detail: "\(batch.leads.count) leads; the limit is \(config.maxBatchLeads) (limits.max_batch_leads). Split the batch.")
+        }
+        var w = JSONWriter(capacity: 256 + batch.leads.count * 64)
+        var accepted = 0
+        w.beginObject()
+        w.key("failed")
+        w.beginArray()
+        for (index, lead) in batch.leads.enumerated() {
+            switch service.prewarm(lead) {
+            case .success: accepted += 1
+            case .failure(let problem):
+                w.beginObject()
+                w.field("index", index)
+                if let id = lead.leadID { w.field("lead_id", id) } else { w.key("lead_id"); w.null() }
+                w.key("error")
+                w.raw(problem.json(instance: nil))
+                w.endObject()
+            }
+        }
+        w.endArray()
+        w.field("accepted", accepted)
+        w.endObject()
+        return Self.json(w.text, status: .accepted)
     }
 
     /// `DELETE /v1/leads/{lead_id}`: erases every key the store holds for the lead (GDPR/CCPA).

@@ -3,6 +3,7 @@ import Foundation
 import Reranker
 public import Scoring
 public import Store
+import Synchronization
 
 /// One scoring request from decoded input to response JSON: validation, model choice, the score,
 /// the live-score write and the metrics. Pure of HTTP, so the routes stay thin.
@@ -17,6 +18,8 @@ public final class ScoringService: Sendable {
     /// The prompt files and their rollout; present with the LLM step.
     let prompts: PromptRegistry?
     let flights = SingleFlight()
+    /// Leads being scored again in the background (stale live scores, prewarms).
+    let refreshing = Mutex<Set<String>>([])
 
     init(
         config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?,
@@ -40,6 +43,8 @@ public final class ScoringService: Sendable {
         var explain: Bool
         var notes: String?
         var features: [String: LeadValue]
+        /// The model the request named, if any (kept to score the lead again the same way).
+        var requestedModel: String? = nil
         /// The key of the LLM answer in the cache, when the LLM step will run.
         var cacheKey: String?
         /// The prompt for this lead (live or candidate), when the LLM step will run.
@@ -105,7 +110,8 @@ public final class ScoringService: Sendable {
             return .success(
                 Evaluated(
                     leadID: leadID, score: score, model: model, role: role, rerank: rerank, explain: explain, notes: input.notes,
-                    features: input.features, cacheKey: key, prompt: chosen?.prompt, promptRole: chosen?.role ?? "live"))
+                    features: input.features, requestedModel: requested, cacheKey: key, prompt: chosen?.prompt,
+                    promptRole: chosen?.role ?? "live"))
         }
     }
 
@@ -237,7 +243,7 @@ public final class ScoringService: Sendable {
         case .success(let lead):
             let outcome = await rerank(lead, deadline: llmDeadline(receivedAt))
             let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-            store.saveLiveScores([LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS())])
+            store.saveLiveScores([LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
             metrics.scored(model: scored.model, badges: [scored.badge])
             return .success((scored.json, lead.prompt.map { "\($0.id)@\($0.version) \($0.hash)" }))
         }
@@ -290,6 +296,9 @@ public final class ScoringService: Sendable {
             }
         }
         let llmOutcomes = outcomes
+        let inputs: [String?] = await Self.offPool {
+            parallelMap(count: evaluated.count, threads: threads) { i in (try? evaluated[i].get()).map(Self.inputJSON) }
+        }
         let results: [Result<Scored, Problem>] = await Self.offPool {
             parallelMap(count: evaluated.count, threads: threads) { i in
                 evaluated[i].map { lead in
@@ -312,7 +321,7 @@ public final class ScoringService: Sendable {
             switch result {
             case .success(let scored):
                 w.raw(scored.json)
-                live.append(LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: storedAt))
+                live.append(LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: storedAt, input: inputs[index]))
                 byModel[ObjectIdentifier(scored.model), default: (scored.model, [])].1.append(scored.badge)
             case .failure(let problem):
                 failed += 1
@@ -335,6 +344,73 @@ public final class ScoringService: Sendable {
     }
 
     static func nowMS() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    /// `{"lead_id", "features", "notes"}`: what scoring the lead again needs, kept with its live score.
+    static func inputJSON(_ lead: Evaluated) -> String {
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.field("lead_id", lead.leadID)
+        w.key("features")
+        w.beginObject()
+        for (name, value) in lead.features.sorted(by: { $0.key < $1.key }) {
+            w.key(name)
+            switch value {
+            case .number(let v): w.number(v, digits: 12)
+            case .bool(let b): w.bool(b)
+            case .string(let t): w.string(t)
+            case .null: w.null()
+            }
+        }
+        w.endObject()
+        if let notes = lead.notes { w.field("notes", notes) }
+        if let model = lead.requestedModel { w.key("options"); w.beginObject(); w.field("model", model); w.endObject() }
+        w.endObject()
+        return w.text
+    }
+
+    /// The rerank outcome of a live score written before its LLM step ends.
+    static let pending = RerankOutcome(result: .fallback(.skipped, detail: "pending"))
+
+    /// Scores `lead` again with its LLM step, off the request, and stores the new live score; at most
+    /// one refresh per lead at a time. Returns whether one started.
+    @discardableResult
+    func refreshInBackground(_ lead: Evaluated) -> Bool {
+        guard refreshing.withLock({ $0.insert(lead.leadID).inserted }) else { return false }
+        Task.detached {
+            defer { _ = self.refreshing.withLock { $0.remove(lead.leadID) } }
+            let outcome = await self.rerank(lead, deadline: ContinuousClock.now.advanced(by: .milliseconds(self.config.llmTimeoutMS)))
+            let scored = self.finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
+            self.store.saveLiveScores([LiveRecord(leadID: lead.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
+        }
+        return true
+    }
+
+    /// Scores again, in the background, the lead a stale live score was made from.
+    @discardableResult
+    func refreshInBackground(_ record: LiveRecord) -> Bool {
+        guard let input = record.input, let node = try? JSONReader.parse(Data(input.utf8)) else { return false }
+        guard case .success(let lead) = evaluate(LeadInput(node), snapshot: registry.snapshot) else { return false }
+        return refreshInBackground(lead)
+    }
+
+    /// Prewarm: scores the lead now and stores that score at once (its LLM step `pending`), then runs
+    /// the LLM step in the background and stores the adjusted score, so that a voice agent's first
+    /// lookup in the call finds it ready.
+    func prewarm(_ input: LeadInput) -> Result<Scored, Problem> {
+        switch evaluate(input, snapshot: registry.snapshot) {
+        case .failure(let problem):
+            metrics.invalidLeads(1)
+            return .failure(problem)
+        case .success(let lead):
+            let wantsLLM = lead.rerank && reranker != nil
+            let now = finish(
+                lead, outcome: wantsLLM ? Self.pending : RerankOutcome.fallback(.skipped, "the request asked for no rerank"),
+                scoredAt: Timestamp.iso8601(Date()))
+            store.saveLiveScores([LiveRecord(leadID: lead.leadID, json: now.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
+            if wantsLLM { refreshInBackground(lead) }
+            return .success(now)
+        }
+    }
 
     /// Runs CPU-bound `work` on a dispatch queue, so the cooperative pool (2 threads here) stays free
     /// for the requests in flight.
@@ -465,6 +541,9 @@ public final class ScoringService: Sendable {
             w.field("status", outcome.cached ? "cached" : "applied")
             w.field("multiplier", adjustment.multiplier, digits: 4)
             w.field("reasoning", adjustment.reasoning)
+        case .fallback(let code, let detail) where code == .skipped && detail == "pending":
+            w.field("status", "pending")
+            w.field("multiplier", 1)
         case .fallback(let code, _):
             w.field("status", code == .disabled ? "disabled" : code == .skipped ? "skipped" : "fallback")
             w.field("reason", code.rawValue)

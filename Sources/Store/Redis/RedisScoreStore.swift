@@ -5,8 +5,8 @@ import Synchronization
 ///
 /// Keys (prefix `leadgate:` by default):
 /// - `<prefix>adj:v1:<sha256>`: an accepted LLM answer (JSON), with the adjustment TTL;
-/// - `<prefix>live:<lead_id>`: a hash with `response` (the JSON last answered for the lead) and
-///   `stored_at_ms`, with the live TTL;
+/// - `<prefix>live:<lead_id>`: a hash with `response` (the JSON last answered for the lead),
+///   `stored_at_ms` and `input` (the lead as scored, to score it again), with the live TTL;
 /// - `<prefix>lead:<lead_id>:adj`: the set of answer hashes the lead produced (for erasure);
 /// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM.
 ///
@@ -106,7 +106,9 @@ public final class RedisScoreStore: ScoreStore {
         commands.reserveCapacity(records.count * 2)
         for record in records {
             let key = liveKey(record.leadID)
-            commands.append(["HSET", key, "response", record.json, "stored_at_ms", String(record.storedAtMS)])
+            var hset = ["HSET", key, "response", record.json, "stored_at_ms", String(record.storedAtMS)]
+            if let input = record.input { hset += ["input", input] }
+            commands.append(hset)
             commands.append(["EXPIRE", key, ttl])
         }
         let pipeline = commands
@@ -117,11 +119,11 @@ public final class RedisScoreStore: ScoreStore {
         let key = liveKey(leadID)
         do {
             let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
-                try connection.command(["HMGET", key, "response", "stored_at_ms"])
+                try connection.command(["HMGET", key, "response", "stored_at_ms", "input"])
             }
-            guard case .array(let fields) = reply, fields.count == 2 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
+            guard case .array(let fields) = reply, fields.count == 3 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
             guard let json = fields[0].text else { return .success(nil) }
-            return .success(LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0))
+            return .success(LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text))
         } catch {
             // Redis cannot answer: serve what this gateway scored itself, if anything.
             if let record = local.withLock({ $0.get(leadID) }) { return .success(record) }

@@ -11,6 +11,15 @@ struct PromptsCommand: AsyncParsableCommand {
         subcommands: [Lint.self, Render.self, Eval.self]
     )
 
+    /// The configuration, as `leadgate serve` reads it (file, environment, then the flags given).
+    static func settings(config: String?, models: String?) throws -> GatewayConfig {
+        do {
+            return try GatewayConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: .init(modelsDirectory: models))
+        } catch {
+            throw CommandFailure("invalid configuration: \(error.description)")
+        }
+    }
+
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every prompt file of a folder: syntax, front matter, variables, size, ids.",
@@ -56,13 +65,7 @@ struct PromptsCommand: AsyncParsableCommand {
         var models: String?
 
         func run() async throws {
-            let settings: GatewayConfig
-            do {
-                settings = try GatewayConfig.load(
-                    file: config, environment: ProcessInfo.processInfo.environment, overrides: .init(modelsDirectory: models))
-            } catch {
-                throw CommandFailure("invalid configuration: \(error.description)")
-            }
+            let settings = try PromptsCommand.settings(config: config, models: models)
             guard let data = FileManager.default.contents(atPath: lead) else { throw CommandFailure("\(lead) cannot be read.") }
             do {
                 print(try await PromptTools.render(config: settings, prompt: prompt, leadJSON: data))
@@ -123,13 +126,7 @@ struct PromptsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let settings: GatewayConfig
-            do {
-                settings = try GatewayConfig.load(
-                    file: config, environment: ProcessInfo.processInfo.environment, overrides: .init(modelsDirectory: models))
-            } catch {
-                throw CommandFailure("invalid configuration: \(error.description)")
-            }
+            let settings = try PromptsCommand.settings(config: config, models: models)
             var options = PromptEval.Options(data: data, label: label, prompt: prompt)
             options.against = against
             options.limit = limit

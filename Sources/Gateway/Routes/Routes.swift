@@ -232,12 +232,7 @@ struct Routes: Sendable {
             switch service.prewarm(lead) {
             case .success: accepted += 1
             case .failure(let problem):
-                w.beginObject()
-                w.field("index", index)
-                if let id = lead.leadID { w.field("lead_id", id) } else { w.key("lead_id"); w.null() }
-                w.key("error")
-                w.raw(problem.json(instance: nil))
-                w.endObject()
+                ScoringService.writeFailure(&w, index: index, leadID: lead.leadID, problem: problem)
             }
         }
         w.endArray()

@@ -325,12 +325,7 @@ public final class ScoringService: Sendable {
                 byModel[ObjectIdentifier(scored.model), default: (scored.model, [])].1.append(scored.badge)
             case .failure(let problem):
                 failed += 1
-                w.beginObject()
-                w.field("index", index)
-                if let id = leads[index].leadID { w.field("lead_id", id) } else { w.key("lead_id"); w.null() }
-                w.key("error")
-                w.raw(problem.json(instance: nil))
-                w.endObject()
+                Self.writeFailure(&w, index: index, leadID: leads[index].leadID, problem: problem)
             }
         }
         w.endArray()
@@ -552,17 +547,29 @@ public final class ScoringService: Sendable {
         w.field("latency_ms", outcome.latency.seconds * 1000, digits: 1)
         var promptUsed = true  // skipped and disabled leads had no prompt
         if case .fallback(let code, _) = outcome.result, code == .skipped || code == .disabled { promptUsed = false }
-        if let reranker, promptUsed {
-            let prompt = chosen ?? reranker.prompt
-            w.key("prompt")
-            w.beginObject()
-            w.field("id", prompt.id)
-            w.field("version", prompt.version)
-            w.field("hash", prompt.hash)
-            w.field("role", role)
-            w.endObject()
-            w.field("llm_model", reranker.model(for: prompt))
-        }
+        if let reranker, promptUsed { Self.writePrompt(&w, chosen ?? reranker.prompt, role: role, reranker: reranker) }
+        w.endObject()
+    }
+
+    /// `"prompt": {"id", "version", "hash", "role"}, "llm_model": …` inside the current object.
+    static func writePrompt(_ w: inout JSONWriter, _ prompt: PromptTemplate, role: String, reranker: LLMReranker) {
+        w.key("prompt")
+        w.beginObject()
+        w.field("id", prompt.id)
+        w.field("version", prompt.version)
+        w.field("hash", prompt.hash)
+        w.field("role", role)
+        w.endObject()
+        w.field("llm_model", reranker.model(for: prompt))
+    }
+
+    /// A batch's entry for a lead that could not be scored: `{"index", "lead_id", "error": {problem}}`.
+    static func writeFailure(_ w: inout JSONWriter, index: Int, leadID: String?, problem: Problem) {
+        w.beginObject()
+        w.field("index", index)
+        if let leadID { w.field("lead_id", leadID) } else { w.key("lead_id"); w.null() }
+        w.key("error")
+        w.raw(problem.json(instance: nil))
         w.endObject()
     }
 }

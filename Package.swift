@@ -104,6 +104,7 @@ let package = Package(
             dependencies: [
                 "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -26,7 +26,20 @@ public enum GatewayApplication {
         let prompts = try makePrompts(config)
         let reranker = try makeReranker(config, prompt: prompts?.snapshot.live)
         let store = makeStore(config, logger: logger)
-        let service = ScoringService(config: config, registry: registry, store: store, metrics: metrics, reranker: reranker, prompts: prompts)
+        var webhooks: WebhookSender?
+        if let url = config.webhookURL {
+            do {
+                webhooks = try WebhookSender(
+                    settings: .init(
+                        url: url, secret: config.webhookSecret, maxAttempts: config.webhookMaxAttempts,
+                        backoff: .milliseconds(config.webhookBackoffMS),
+                        timeout: .milliseconds(config.webhookTimeoutMS)))
+            } catch {
+                throw ConfigurationError(key: "webhooks.url", "the HTTP client could not start: \(error.message)")
+            }
+        }
+        let service = ScoringService(
+            config: config, registry: registry, store: store, metrics: metrics, reranker: reranker, prompts: prompts, webhooks: webhooks)
         let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
             let result = registry.reload()
             switch result {

@@ -71,6 +71,13 @@ public struct GatewayConfig: Sendable {
     public var liveLocalTTLSeconds = 600
     /// A live score older than this says `"stale": true`.
     public var liveStaleAfterSeconds = 3_600
+    /// Badge-change webhooks: where to post, the signing secret (from the environment), retries.
+    public var webhookURL: String?
+    public var webhookSecret: [UInt8] = []
+    public var webhookSecretEnv = "LEADGATE_WEBHOOK_SECRET"
+    public var webhookMaxAttempts = 5
+    public var webhookBackoffMS = 250
+    public var webhookTimeoutMS = 2_000
     public var llmBaseURL: String?
     public var llmModel: String?
     public var llmAPIKey: String?
@@ -145,7 +152,15 @@ public struct GatewayConfig: Sendable {
     }
 
     private mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
-        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm"])
+        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks"])
+        if let hooks = root["webhooks"] {
+            try hooks.checkKeys(["url", "secret_env", "max_attempts", "backoff_ms", "timeout_ms"])
+            webhookURL = try hooks["url"]?.string()
+            webhookSecretEnv = try hooks["secret_env"]?.string() ?? webhookSecretEnv
+            webhookMaxAttempts = try hooks["max_attempts"]?.int() ?? webhookMaxAttempts
+            webhookBackoffMS = try hooks["backoff_ms"]?.int() ?? webhookBackoffMS
+            webhookTimeoutMS = try hooks["timeout_ms"]?.int() ?? webhookTimeoutMS
+        }
         if let server = root["server"] {
             try server.checkKeys(["host", "port"])
             host = try server["host"]?.string() ?? host
@@ -288,6 +303,8 @@ public struct GatewayConfig: Sendable {
         if let port = try int("LEADGATE_PORT", 0...65535, "a port") { self.port = port }
         if let url = env["LEADGATE_REDIS_URL"] { redisURL = url.isEmpty ? nil : url }
         if let prefix = env["LEADGATE_REDIS_KEY_PREFIX"] { redisKeyPrefix = prefix }
+        if let url = env["LEADGATE_WEBHOOK_URL"] { webhookURL = url.isEmpty ? nil : url }
+        webhookSecret = Array((env[webhookSecretEnv] ?? "").utf8)
         if let url = env["LEADGATE_LLM_BASE_URL"] { llmBaseURL = url.isEmpty ? nil : url }
         if let model = env["LEADGATE_LLM_MODEL"] { llmModel = model.isEmpty ? nil : model }
         if let key = env["LEADGATE_LLM_API_KEY"] { llmAPIKey = key.isEmpty ? nil : key }
@@ -373,6 +390,18 @@ public struct GatewayConfig: Sendable {
             throw ConfigurationError(key: "cache.local_ttl_s", "is \(cacheLocalTTLSeconds). Use 0 (always ask Redis) to 86400 seconds.")
         }
         try positive(liveStaleAfterSeconds, "live_scores.stale_after_s", max: 3_650 * 86_400)
+        if let url = webhookURL {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError(key: "webhooks.url", "`\(url)` must start with http:// or https:// (LEADGATE_WEBHOOK_URL overrides it).")
+            }
+            guard webhookSecret.count >= 16 else {
+                throw ConfigurationError(
+                    key: "webhooks.secret_env", "`\(webhookSecretEnv)` is unset or shorter than 16 bytes. Export the signing secret in it.")
+            }
+        }
+        try positive(webhookMaxAttempts, "webhooks.max_attempts", max: 20)
+        try positive(webhookBackoffMS, "webhooks.backoff_ms", max: 600_000)
+        try positive(webhookTimeoutMS, "webhooks.timeout_ms", max: 60_000)
         guard (0...86_400).contains(liveLocalTTLSeconds) else {
             throw ConfigurationError(key: "live_scores.local_ttl_s", "is \(liveLocalTTLSeconds). Use 0 (no fallback copy) to 86400 seconds.")
         }

@@ -130,7 +130,10 @@ public final class GatewayMetrics: Sendable {
     }
 
     /// The text exposition format (version 0.0.4).
-    func render(snapshot: ModelRegistry.Snapshot, store: any ScoreStore, reranker: LLMReranker? = nil, prompts: PromptRegistry? = nil) -> String {
+    func render(
+        snapshot: ModelRegistry.Snapshot, store: any ScoreStore, reranker: LLMReranker? = nil, prompts: PromptRegistry? = nil,
+        webhooks: WebhookSender? = nil
+    ) -> String {
         let s = state.withLock { $0 }
         var out = ""
         out.reserveCapacity(8192)
@@ -251,6 +254,13 @@ public final class GatewayMetrics: Sendable {
             for state in ["closed", "open", "half_open"] {
                 out += "leadgate_llm_breaker_state{state=\"\(state)\"} \(current.rawValue == state ? 1 : 0)\n"
             }
+        }
+        if let webhooks {
+            let c = webhooks.stats
+            out += "# HELP leadgate_webhooks_total Badge-change webhook deliveries by result.\n# TYPE leadgate_webhooks_total counter\n"
+            out += "leadgate_webhooks_total{result=\"delivered\"} \(c.delivered)\nleadgate_webhooks_total{result=\"failed\"} \(c.failed)\n"
+            out += "# HELP leadgate_webhook_attempts_total Webhook POSTs made, retries included.\n# TYPE leadgate_webhook_attempts_total counter\n"
+            out += "leadgate_webhook_attempts_total \(c.attempts)\n"
         }
         out += "# HELP leadgate_uptime_seconds Seconds since the gateway started.\n# TYPE leadgate_uptime_seconds gauge\n"
         out += "leadgate_uptime_seconds \(Int(Date().timeIntervalSince(started)))\n"

@@ -21,7 +21,9 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in
-            let text = metrics.render(snapshot: service.registry.snapshot, store: service.store, reranker: service.reranker, prompts: service.prompts)
+            let text = metrics.render(
+                snapshot: service.registry.snapshot, store: service.store, reranker: service.reranker, prompts: service.prompts,
+                webhooks: service.webhooks)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))

@@ -17,14 +17,17 @@ public final class ScoringService: Sendable {
     let reranker: LLMReranker?
     /// The prompt files and their rollout; present with the LLM step.
     let prompts: PromptRegistry?
+    /// Badge-change webhooks, when `webhooks.url` is set.
+    let webhooks: WebhookSender?
     let flights = SingleFlight()
     /// Leads being scored again in the background (stale live scores, prewarms).
     let refreshing = Mutex<Set<String>>([])
 
     init(
         config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?,
-        prompts: PromptRegistry? = nil
+        prompts: PromptRegistry? = nil, webhooks: WebhookSender? = nil
     ) {
+        self.webhooks = webhooks
         self.config = config
         self.registry = registry
         self.store = store
@@ -243,7 +246,7 @@ public final class ScoringService: Sendable {
         case .success(let lead):
             let outcome = await rerank(lead, deadline: llmDeadline(receivedAt))
             let scored = finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-            store.saveLiveScores([LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
+            saveLive(scored, lead: lead)
             metrics.scored(model: scored.model, badges: [scored.badge])
             return .success((scored.json, lead.prompt.map { "\($0.id)@\($0.version) \($0.hash)" }))
         }
@@ -363,6 +366,46 @@ public final class ScoringService: Sendable {
         return w.text
     }
 
+    /// Stores a lead's new live score. With webhooks, the previous live score is read first (after
+    /// the response, in the background) and a change of badge is posted.
+    func saveLive(_ scored: Scored, lead: Evaluated) {
+        let record = LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))
+        guard let webhooks else {
+            store.saveLiveScores([record])
+            return
+        }
+        Task.detached {
+            let previous = await self.store.liveScore(record.leadID, timeout: .milliseconds(self.config.redisReadTimeoutMS))
+            self.store.saveLiveScores([record])
+            guard case .success(let old?) = previous, let before = (try? JSONReader.parse(Data(old.json.utf8)))?["badge"]?.string,
+                before != scored.badge.rawValue
+            else { return }
+            let eventID = UUID().uuidString.lowercased()
+            var w = JSONWriter(capacity: 512)
+            w.beginObject()
+            w.field("event", "badge_changed")
+            w.field("event_id", eventID)
+            w.field("lead_id", record.leadID)
+            w.field("from", before)
+            w.field("to", scored.badge.rawValue)
+            w.field("score", Self.finalScore(scored.json))
+            w.field("base_score", lead.score.baseScore)
+            w.field("at", Timestamp.iso8601(Date()))
+            w.key("model")
+            w.beginObject()
+            w.field("id", lead.model.id)
+            w.field("version", lead.model.version)
+            w.endObject()
+            w.endObject()
+            webhooks.send(eventID: eventID, body: w.text)
+        }
+    }
+
+    /// The `score` of a rendered response.
+    static func finalScore(_ json: String) -> Int {
+        Int((try? JSONReader.parse(Data(json.utf8)))?["score"]?.number ?? -1)
+    }
+
     /// The rerank outcome of a live score written before its LLM step ends.
     static let pending = RerankOutcome(result: .fallback(.skipped, detail: "pending"))
 
@@ -375,7 +418,7 @@ public final class ScoringService: Sendable {
             defer { _ = self.refreshing.withLock { $0.remove(lead.leadID) } }
             let outcome = await self.rerank(lead, deadline: ContinuousClock.now.advanced(by: .milliseconds(self.config.llmTimeoutMS)))
             let scored = self.finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-            self.store.saveLiveScores([LiveRecord(leadID: lead.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
+            self.saveLive(scored, lead: lead)
         }
         return true
     }
@@ -401,7 +444,7 @@ public final class ScoringService: Sendable {
             let now = finish(
                 lead, outcome: wantsLLM ? Self.pending : RerankOutcome.fallback(.skipped, "the request asked for no rerank"),
                 scoredAt: Timestamp.iso8601(Date()))
-            store.saveLiveScores([LiveRecord(leadID: lead.leadID, json: now.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))])
+            saveLive(now, lead: lead)
             if wantsLLM { refreshInBackground(lead) }
             return .success(now)
         }

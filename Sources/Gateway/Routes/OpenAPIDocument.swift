@@ -66,79 +66,7 @@ enum OpenAPIDocument {
                     "content": {
                       "application/json": {
                         "schema": {"$ref": "#/components/schemas/ScoreResponse"},
-                        "example": {
-                          "lead_id": "L-1001",
-                          "score": 47,
-                          "base_score": 47,
-                          "probability": 0.473532,
-                          "badge": "warm",
-                          "base_badge": "warm",
-                          "confidence": 0.765,
-                          "leaf_support": 0.14308,
-                          "reasons": [
-                            {
-                              "field": "call_sentiment",
-                              "label": "Call sentiment",
-                              "value": 0.6,
-                              "contribution": 0.7932,
-                              "direction": "up",
-                              "text": "Positive tone on the last call"
-                            },
-                            {
-                              "field": "pricing_page_views",
-                              "label": "Pricing page views",
-                              "value": 6,
-                              "contribution": 0.7619,
-                              "direction": "up",
-                              "text": "Viewed the pricing page 6 times"
-                            },
-                            {
-                              "field": "mortgage_preapproved",
-                              "label": "Mortgage pre-approval",
-                              "value": false,
-                              "contribution": -0.4904,
-                              "direction": "down",
-                              "text": "Not pre-approved for a mortgage yet"
-                            },
-                            {
-                              "field": "lead_source",
-                              "label": "Lead source",
-                              "value": "zillow",
-                              "contribution": -0.1683,
-                              "direction": "down",
-                              "text": "Came in through zillow"
-                            }
-                          ],
-                          "breakdown": [
-                            {"group": "behavioral", "label": "Behavioral", "contribution": 1.8635, "share": 0.4276},
-                            {"group": "engagement", "label": "Engagement", "contribution": 0.916, "share": 0.2271},
-                            {"group": "market_fit", "label": "Market fit", "contribution": -0.1877, "share": 0.1722},
-                            {"group": "timing", "label": "Timing", "contribution": 0.6287, "share": 0.1365},
-                            {"group": "source", "label": "Lead source", "contribution": -0.1683, "share": 0.0366}
-                          ],
-                          "explanation_json": {
-                            "feature_importance": {
-                              "pricing_page_views": 0.1654,
-                              "listing_views": 0.0163,
-                              "saved_listings": 0.0871,
-                              "email_opens": 0.0141,
-                              "email_clicks": 0.0408,
-                              "property_searches": 0.0114,
-                              "days_since_last_activity": 0.1365,
-                              "budget_to_price_ratio": 0.0572,
-                              "call_sentiment": 0.1723,
-                              "tour_requested": 0.1472,
-                              "mortgage_preapproved": 0.1065,
-                              "lead_source": 0.0366,
-                              "property_type": 0.0085
-                            },
-                            "final_score": 47,
-                            "confidence": 0.765
-                          },
-                          "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
-                          "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
-                          "scored_at": "2026-11-23T00:01:32.621Z"
-                        }
+                        "examples": {"scored": {"$ref": "#/components/examples/ScoredLead"}}
                       }
                     }
                   },
@@ -350,79 +278,7 @@ enum OpenAPIDocument {
                     "content": {
                       "application/json": {
                         "schema": {"$ref": "#/components/schemas/ScoreResponse"},
-                        "example": {
-                          "lead_id": "L-1001",
-                          "score": 47,
-                          "base_score": 47,
-                          "probability": 0.473532,
-                          "badge": "warm",
-                          "base_badge": "warm",
-                          "confidence": 0.765,
-                          "leaf_support": 0.14308,
-                          "reasons": [
-                            {
-                              "field": "call_sentiment",
-                              "label": "Call sentiment",
-                              "value": 0.6,
-                              "contribution": 0.7932,
-                              "direction": "up",
-                              "text": "Positive tone on the last call"
-                            },
-                            {
-                              "field": "pricing_page_views",
-                              "label": "Pricing page views",
-                              "value": 6,
-                              "contribution": 0.7619,
-                              "direction": "up",
-                              "text": "Viewed the pricing page 6 times"
-                            },
-                            {
-                              "field": "mortgage_preapproved",
-                              "label": "Mortgage pre-approval",
-                              "value": false,
-                              "contribution": -0.4904,
-                              "direction": "down",
-                              "text": "Not pre-approved for a mortgage yet"
-                            },
-                            {
-                              "field": "lead_source",
-                              "label": "Lead source",
-                              "value": "zillow",
-                              "contribution": -0.1683,
-                              "direction": "down",
-                              "text": "Came in through zillow"
-                            }
-                          ],
-                          "breakdown": [
-                            {"group": "behavioral", "label": "Behavioral", "contribution": 1.8635, "share": 0.4276},
-                            {"group": "engagement", "label": "Engagement", "contribution": 0.916, "share": 0.2271},
-                            {"group": "market_fit", "label": "Market fit", "contribution": -0.1877, "share": 0.1722},
-                            {"group": "timing", "label": "Timing", "contribution": 0.6287, "share": 0.1365},
-                            {"group": "source", "label": "Lead source", "contribution": -0.1683, "share": 0.0366}
-                          ],
-                          "explanation_json": {
-                            "feature_importance": {
-                              "pricing_page_views": 0.1654,
-                              "listing_views": 0.0163,
-                              "saved_listings": 0.0871,
-                              "email_opens": 0.0141,
-                              "email_clicks": 0.0408,
-                              "property_searches": 0.0114,
-                              "days_since_last_activity": 0.1365,
-                              "budget_to_price_ratio": 0.0572,
-                              "call_sentiment": 0.1723,
-                              "tour_requested": 0.1472,
-                              "mortgage_preapproved": 0.1065,
-                              "lead_source": 0.0366,
-                              "property_type": 0.0085
-                            },
-                            "final_score": 47,
-                            "confidence": 0.765
-                          },
-                          "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
-                          "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
-                          "scored_at": "2026-11-23T00:01:32.621Z"
-                        }
+                        "examples": {"scored": {"$ref": "#/components/examples/ScoredLead"}}
                       }
                     }
                   },
@@ -788,6 +644,85 @@ enum OpenAPIDocument {
             }
           },
           "components": {
+            "examples": {
+              "ScoredLead": {
+                "summary": "The example lead (examples/lead.json), scored with the LLM step off.",
+                "value": {
+              "lead_id": "L-1001",
+              "score": 47,
+              "base_score": 47,
+              "probability": 0.473532,
+              "badge": "warm",
+              "base_badge": "warm",
+              "speakable": "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?",
+              "confidence": 0.765,
+              "leaf_support": 0.14308,
+              "reasons": [
+                {
+                  "field": "call_sentiment",
+                  "label": "Call sentiment",
+                  "value": 0.6,
+                  "contribution": 0.7932,
+                  "direction": "up",
+                  "text": "Positive tone on the last call"
+                },
+                {
+                  "field": "pricing_page_views",
+                  "label": "Pricing page views",
+                  "value": 6,
+                  "contribution": 0.7619,
+                  "direction": "up",
+                  "text": "Viewed the pricing page 6 times"
+                },
+                {
+                  "field": "mortgage_preapproved",
+                  "label": "Mortgage pre-approval",
+                  "value": false,
+                  "contribution": -0.4904,
+                  "direction": "down",
+                  "text": "Not pre-approved for a mortgage yet"
+                },
+                {
+                  "field": "lead_source",
+                  "label": "Lead source",
+                  "value": "zillow",
+                  "contribution": -0.1683,
+                  "direction": "down",
+                  "text": "Came in through zillow"
+                }
+              ],
+              "breakdown": [
+                {"group": "behavioral", "label": "Behavioral", "contribution": 1.8635, "share": 0.4276},
+                {"group": "engagement", "label": "Engagement", "contribution": 0.916, "share": 0.2271},
+                {"group": "market_fit", "label": "Market fit", "contribution": -0.1877, "share": 0.1722},
+                {"group": "timing", "label": "Timing", "contribution": 0.6287, "share": 0.1365},
+                {"group": "source", "label": "Lead source", "contribution": -0.1683, "share": 0.0366}
+              ],
+              "explanation_json": {
+                "feature_importance": {
+                  "pricing_page_views": 0.1654,
+                  "listing_views": 0.0163,
+                  "saved_listings": 0.0871,
+                  "email_opens": 0.0141,
+                  "email_clicks": 0.0408,
+                  "property_searches": 0.0114,
+                  "days_since_last_activity": 0.1365,
+                  "budget_to_price_ratio": 0.0572,
+                  "call_sentiment": 0.1723,
+                  "tour_requested": 0.1472,
+                  "mortgage_preapproved": 0.1065,
+                  "lead_source": 0.0366,
+                  "property_type": 0.0085
+                },
+                "final_score": 47,
+                "confidence": 0.765
+              },
+              "rerank": {"status": "disabled", "reason": "disabled", "multiplier": 1, "latency_ms": 0},
+              "model": {"id": "realestate", "version": "2026.11.0", "role": "default"},
+              "scored_at": "2026-11-23T00:01:32.621Z"
+            }
+              }
+            },
             "schemas": {
               "LeadId": {
                 "type": "string",

@@ -426,6 +426,8 @@ public final class ScoringService: Sendable {
     /// Scores again, in the background, the lead a stale live score was made from.
     @discardableResult
     func refreshInBackground(_ record: LiveRecord) -> Bool {
+        // Readers of a stale score keep arriving while it is refreshed: skip the scoring then.
+        guard !refreshing.withLock({ $0.contains(record.leadID) }) else { return false }
         guard let input = record.input, let node = try? JSONReader.parse(Data(input.utf8)) else { return false }
         guard case .success(let lead) = evaluate(LeadInput(node), snapshot: registry.snapshot) else { return false }
         return refreshInBackground(lead)

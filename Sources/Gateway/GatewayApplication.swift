@@ -85,10 +85,11 @@ public enum GatewayApplication {
 extension GatewayApplication {
     /// Redis when `redis.url` (or `LEADGATE_REDIS_URL`) is set, else the in-memory store.
     static func makeStore(_ config: GatewayConfig, logger: Logger) -> any ScoreStore {
-        let limits = StoreLimits(
+        var limits = StoreLimits(
             adjustmentTTL: .seconds(config.cacheTTLSeconds), liveTTL: .seconds(config.liveTTLSeconds), maxAdjustments: config.cacheCapacity,
             maxLiveScores: config.liveScoreCapacity, localAdjustmentTTL: .seconds(config.cacheLocalTTLSeconds),
             localLiveTTL: .seconds(config.liveLocalTTLSeconds))
+        limits.eventTTL = .seconds(config.eventsTTLSeconds)
         guard let url = config.redisURL, let endpoint = try? RedisEndpoint(url: url) else {
             logger.info("store: in memory (set LEADGATE_REDIS_URL to share it through Redis)")
             return MemoryScoreStore(limits: limits)

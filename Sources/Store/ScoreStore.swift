@@ -21,6 +21,17 @@ public protocol ScoreStore: Sendable {
     /// The lead's latest response; nil when there is none.
     func liveScore(_ leadID: String, timeout: Duration) async -> Result<LiveRecord?, StoreError>
 
+    /// The latest responses of several leads (nil where there is none), in one round trip.
+    func liveScores(_ leadIDs: [String], timeout: Duration) async -> Result<[LiveRecord?], StoreError>
+
+    /// Adds `events` to the lead's event log unless their ids are already there, and returns every
+    /// stored event with the input of the lead's live score, in one round trip. With no events it
+    /// only reads.
+    func appendEvents(leadID: String, events: [StoredEvent], timeout: Duration) async -> Result<EventLog, StoreError>
+
+    /// Removes events from the lead's log (expired, or beyond the per-lead cap).
+    func dropEvents(leadID: String, ids: [String])
+
     /// Takes the cross-gateway lock of an LLM call for `ttl`; true when this caller holds it (or
     /// when no other gateway can hold it: the memory store, or Redis unreachable).
     func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool
@@ -48,6 +59,33 @@ public struct LiveRecord: Sendable, Equatable {
         self.leadID = leadID
         self.json = json
         self.storedAtMS = storedAtMS
+        self.input = input
+    }
+}
+
+/// One event as the store keeps it: the sender's id and the event as JSON.
+public struct StoredEvent: Sendable, Equatable {
+    public var id: String
+    public var json: String
+
+    public init(id: String, json: String) {
+        self.id = id
+        self.json = json
+    }
+}
+
+/// A lead's event log after an append.
+public struct EventLog: Sendable, Equatable {
+    /// For each appended event, whether it was new (false: an event with its id was already stored).
+    public var inserted: [Bool]
+    /// Every stored event of the lead, new ones included: id → JSON.
+    public var events: [String: String]
+    /// The `input` of the lead's live score, when it has one.
+    public var input: String?
+
+    public init(inserted: [Bool], events: [String: String], input: String?) {
+        self.inserted = inserted
+        self.events = events
         self.input = input
     }
 }
@@ -97,6 +135,8 @@ public struct StoreLimits: Sendable {
     /// With Redis: how long a gateway keeps its own copy of the live scores it wrote, served only
     /// while Redis does not answer.
     public var localLiveTTL: Duration
+    /// How long a lead's event log lives after its last event.
+    public var eventTTL: Duration = .seconds(90 * 86_400)
 
     public init(
         adjustmentTTL: Duration = .seconds(86_400), liveTTL: Duration = .seconds(7 * 86_400), maxAdjustments: Int = 100_000,

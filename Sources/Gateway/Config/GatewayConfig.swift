@@ -71,6 +71,14 @@ public struct GatewayConfig: Sendable {
     public var liveLocalTTLSeconds = 600
     /// A live score older than this says `"stale": true`.
     public var liveStaleAfterSeconds = 3_600
+    /// A lead's event log lives this long after its last event (`live_scores.events_ttl_s`).
+    public var eventsTTLSeconds = 90 * 86_400
+    /// Open score streams (SSE) this gateway serves at once; more get a 503.
+    public var maxStreams = 10_000
+    /// Seconds between keep-alive comments on a score stream.
+    public var streamHeartbeatSeconds = 15
+    /// Events one request may carry.
+    public var maxEventsPerRequest = 500
     /// Badge-change webhooks: where to post, the signing secret (from the environment), retries.
     public var webhookURL: String?
     public var webhookSecret: [UInt8] = []
@@ -168,10 +176,12 @@ public struct GatewayConfig: Sendable {
         }
         if let limits = root["limits"] {
             try limits.checkKeys([
-                "max_body_bytes", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars", "max_lead_id_chars", "unknown_fields",
+                "max_body_bytes", "max_events_per_request", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars", "max_lead_id_chars",
+                "unknown_fields",
             ])
             maxBodyBytes = try limits["max_body_bytes"]?.int() ?? maxBodyBytes
             maxBatchBodyBytes = try limits["max_batch_body_bytes"]?.int() ?? maxBatchBodyBytes
+            maxEventsPerRequest = try limits["max_events_per_request"]?.int() ?? maxEventsPerRequest
             maxBatchLeads = try limits["max_batch_leads"]?.int() ?? maxBatchLeads
             maxNotesChars = try limits["max_notes_chars"]?.int() ?? maxNotesChars
             maxLeadIDChars = try limits["max_lead_id_chars"]?.int() ?? maxLeadIDChars
@@ -231,7 +241,10 @@ public struct GatewayConfig: Sendable {
             }
         }
         if let live = root["live_scores"] {
-            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s"])
+            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s", "events_ttl_s", "max_streams", "heartbeat_s"])
+            eventsTTLSeconds = try live["events_ttl_s"]?.int() ?? eventsTTLSeconds
+            maxStreams = try live["max_streams"]?.int() ?? maxStreams
+            streamHeartbeatSeconds = try live["heartbeat_s"]?.int() ?? streamHeartbeatSeconds
             liveStaleAfterSeconds = try live["stale_after_s"]?.int() ?? liveStaleAfterSeconds
             liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
             liveTTLSeconds = try live["ttl_s"]?.int() ?? liveTTLSeconds
@@ -390,6 +403,10 @@ public struct GatewayConfig: Sendable {
             throw ConfigurationError(key: "cache.local_ttl_s", "is \(cacheLocalTTLSeconds). Use 0 (always ask Redis) to 86400 seconds.")
         }
         try positive(liveStaleAfterSeconds, "live_scores.stale_after_s", max: 3_650 * 86_400)
+        try positive(eventsTTLSeconds, "live_scores.events_ttl_s", max: 3_650 * 86_400)
+        try positive(maxStreams, "live_scores.max_streams", max: 1_000_000)
+        try positive(streamHeartbeatSeconds, "live_scores.heartbeat_s", max: 3_600)
+        try positive(maxEventsPerRequest, "limits.max_events_per_request", max: 100_000)
         if let url = webhookURL {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationError(key: "webhooks.url", "`\(url)` must start with http:// or https:// (LEADGATE_WEBHOOK_URL overrides it).")

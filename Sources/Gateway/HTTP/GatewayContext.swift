@@ -142,4 +142,6 @@ extension HTTPField.Name {
     static let apiKey = HTTPField.Name("X-API-Key")!
     /// The prompt (`id@version hash`) that adjusted a score; the access log names it.
     static let leadgatePrompt = HTTPField.Name("X-LeadGate-Prompt")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
 }

@@ -45,6 +45,11 @@ public final class GatewayMetrics: Sendable {
         var cacheMisses: UInt64 = 0
         var cacheErrors: UInt64 = 0
         var sharedCalls: UInt64 = 0
+        var eventsAccepted: UInt64 = 0
+        var eventsDuplicate: UInt64 = 0
+        var eventsRejected: UInt64 = 0
+        var streamMessages: UInt64 = 0
+        var streamsOpen = 0
     }
 
     private let state = Mutex(State())
@@ -115,6 +120,18 @@ public final class GatewayMetrics: Sendable {
     }
 
     func sharedCall() { state.withLock { $0.sharedCalls += 1 } }
+
+    func events(accepted: Int, duplicates: Int, rejected: Int) {
+        state.withLock { s in
+            s.eventsAccepted += UInt64(max(0, accepted))
+            s.eventsDuplicate += UInt64(max(0, duplicates))
+            s.eventsRejected += UInt64(max(0, rejected))
+        }
+    }
+
+    func streamOpened(_ delta: Int) { state.withLock { $0.streamsOpen += delta } }
+
+    func streamSent() { state.withLock { $0.streamMessages += 1 } }
 
     func badgeFlipped(from: Badge, to: Badge) {
         state.withLock { $0.badgeFlips["\(from.rawValue)->\(to.rawValue)", default: 0] += 1 }
@@ -205,6 +222,16 @@ public final class GatewayMetrics: Sendable {
         out += "# HELP leadgate_llm_calls_shared_total Leads that joined an identical LLM call already in flight.\n"
         out += "# TYPE leadgate_llm_calls_shared_total counter\n"
         out += "leadgate_llm_calls_shared_total \(s.sharedCalls)\n"
+        out += "# HELP leadgate_events_total Lead events received, by result (duplicate: an event_id already stored).\n"
+        out += "# TYPE leadgate_events_total counter\n"
+        out += "leadgate_events_total{result=\"accepted\"} \(s.eventsAccepted)\n"
+        out += "leadgate_events_total{result=\"duplicate\"} \(s.eventsDuplicate)\n"
+        out += "leadgate_events_total{result=\"not_stored\"} \(s.eventsRejected)\n"
+        out += "# HELP leadgate_score_streams Open score streams (SSE).\n# TYPE leadgate_score_streams gauge\n"
+        out += "leadgate_score_streams \(s.streamsOpen)\n"
+        out += "# HELP leadgate_score_stream_messages_total Score changes sent on streams.\n"
+        out += "# TYPE leadgate_score_stream_messages_total counter\n"
+        out += "leadgate_score_stream_messages_total \(s.streamMessages)\n"
         out += "# HELP leadgate_rerank_total LLM step outcomes: applied, cached, or the fallback reason.\n# TYPE leadgate_rerank_total counter\n"
         for key in s.rerank.keys.sorted() {
             let parts = key.split(separator: "\t", maxSplits: 1).map(String.init)

@@ -39,6 +39,8 @@ struct Routes: Sendable {
         write.delete("/v1/leads/{lead_id}") { _, context in try await erase(context: context) }
         write.post("/v1/leads/{lead_id}/prewarm") { request, context in try await prewarm(request, context: context) }
         write.post("/v1/leads/prewarm") { request, context in try await prewarmBatch(request, context: context) }
+        write.post("/v1/leads/{lead_id}/events") { request, context in try await events(request, context: context) }
+        read.get("/v1/leads/{lead_id}/score/stream") { request, context in try await scoreStream(request, context: context) }
         read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
 
         let admin = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .promptsAdmin))
@@ -165,26 +167,13 @@ struct Routes: Sendable {
                     let t = $0.trimmingCharacters(in: .whitespaces); return t == etag || t == "W/" + etag || t == "*"
                 })
             {
+                // Unchanged for this caller, but a stale score still starts its refresh.
+                if Double(ScoringService.nowMS() - record.storedAtMS) / 1000 > Double(config.liveStaleAfterSeconds) {
+                    service.refreshInBackground(record)
+                }
                 return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "no-cache"])
             }
-            let age = max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000)
-            let old = age > Double(config.liveStaleAfterSeconds)
-            let pending = record.json.contains(#""rerank":{"status":"pending""#)
-            // Stale while revalidate: answer now, score again in the background.
-            let refreshing = old && service.refreshInBackground(record) || service.refreshing.withLock { $0.contains(id) }
-            var w = JSONWriter(capacity: record.json.utf8.count + 128)
-            w.beginObject()
-            w.field("as_of", Timestamp.iso8601(Date(timeIntervalSince1970: Double(record.storedAtMS) / 1000)))
-            w.field("age_s", age, digits: 1)
-            w.field("stale", old || pending || refreshing)
-            w.field("refreshing", refreshing)
-            var text = w.text
-            if record.json.hasPrefix("{"), record.json.count > 2 {
-                text += "," + record.json.dropFirst()
-            } else {
-                text += "}"
-            }
-            var response = Self.json(text)
+            var response = Self.json(liveJSON(record, refresh: true))
             response.headers[.eTag] = etag
             response.headers[.cacheControl] = "no-cache"
             return response
@@ -196,6 +185,29 @@ struct Routes: Sendable {
         case .failure(let error):
             throw Self.storeUnavailable(error, doing: "read the live score")
         }
+    }
+
+    /// A live score as answered: `as_of`, `age_s`, `stale` and `refreshing` in front of the stored
+    /// response. With `refresh`, a stale score starts its refresh in the background.
+    func liveJSON(_ record: LiveRecord, refresh: Bool) -> String {
+        let age = max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000)
+        let old = age > Double(config.liveStaleAfterSeconds)
+        let pending = record.json.contains(#""rerank":{"status":"pending""#)
+        // Stale while revalidate: answer now, score again in the background.
+        let refreshing = old && refresh && service.refreshInBackground(record) || service.isRefreshing(record.leadID)
+        var w = JSONWriter(capacity: record.json.utf8.count + 128)
+        w.beginObject()
+        w.field("as_of", Timestamp.iso8601(Date(timeIntervalSince1970: Double(record.storedAtMS) / 1000)))
+        w.field("age_s", age, digits: 1)
+        w.field("stale", old || pending || refreshing)
+        w.field("refreshing", refreshing)
+        var text = w.text
+        if record.json.hasPrefix("{"), record.json.count > 2 {
+            text += "," + record.json.dropFirst()
+        } else {
+            text += "}"
+        }
+        return text
     }
 
     /// `POST /v1/leads/{lead_id}/prewarm`: 202 with the model's score now (its LLM step `pending`); the

@@ -20,8 +20,10 @@ public final class ScoringService: Sendable {
     /// Badge-change webhooks, when `webhooks.url` is set.
     let webhooks: WebhookSender?
     let flights = SingleFlight()
+    /// Live-score changes for the score streams open on this gateway.
+    let feed = LiveFeed()
     /// Leads being scored again in the background (stale live scores, prewarms).
-    let refreshing = Mutex<Set<String>>([])
+    let refreshing = Mutex<[String: Refresh]>([:])
 
     init(
         config: GatewayConfig, registry: ModelRegistry, store: any ScoreStore, metrics: GatewayMetrics, reranker: LLMReranker?,
@@ -53,6 +55,9 @@ public final class ScoringService: Sendable {
         /// The prompt for this lead (live or candidate), when the LLM step will run.
         var prompt: PromptTemplate?
         var promptRole = "live"
+        /// What to keep as the live score's input when it is not the lead as scored (events keep the
+        /// fields as sent, unfolded, and mark them to be folded again).
+        var storedInput: String? = nil
     }
 
     /// A scored lead, rendered.
@@ -300,7 +305,7 @@ public final class ScoringService: Sendable {
         }
         let llmOutcomes = outcomes
         let inputs: [String?] = await Self.offPool {
-            parallelMap(count: evaluated.count, threads: threads) { i in (try? evaluated[i].get()).map(Self.inputJSON) }
+            parallelMap(count: evaluated.count, threads: threads) { i in (try? evaluated[i].get()).map { Self.inputJSON($0) } }
         }
         let results: [Result<Scored, Problem>] = await Self.offPool {
             parallelMap(count: evaluated.count, threads: threads) { i in
@@ -314,6 +319,7 @@ public final class ScoringService: Sendable {
         var failed = 0
         var byModel: [ObjectIdentifier: (LoadedModel, [Badge])] = [:]
         var live: [LiveRecord] = []
+        var liveModels: [LoadedModel] = []
         live.reserveCapacity(results.count)
         let storedAt = Self.nowMS()
         w.beginObject()
@@ -325,6 +331,7 @@ public final class ScoringService: Sendable {
             case .success(let scored):
                 w.raw(scored.json)
                 live.append(LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: storedAt, input: inputs[index]))
+                liveModels.append(scored.model)
                 byModel[ObjectIdentifier(scored.model), default: (scored.model, [])].1.append(scored.badge)
             case .failure(let problem):
                 failed += 1
@@ -335,7 +342,7 @@ public final class ScoringService: Sendable {
         w.field("scored", results.count - failed)
         w.field("failed", failed)
         w.endObject()
-        store.saveLiveScores(live)
+        saveLive(batch: live, models: liveModels)
         for (model, badges) in byModel.values { metrics.scored(model: model, badges: badges) }
         metrics.invalidLeads(failed)
         return w.text
@@ -344,7 +351,8 @@ public final class ScoringService: Sendable {
     static func nowMS() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
     /// `{"lead_id", "features", "notes"}`: what scoring the lead again needs, kept with its live score.
-    static func inputJSON(_ lead: Evaluated) -> String {
+    static func inputJSON(_ lead: Evaluated, marker: Bool = false) -> String {
+        if !marker, let stored = lead.storedInput { return stored }
         var w = JSONWriter(capacity: 512)
         w.beginObject()
         w.field("lead_id", lead.leadID)
@@ -362,6 +370,7 @@ public final class ScoringService: Sendable {
         w.endObject()
         if let notes = lead.notes { w.field("notes", notes) }
         if let model = lead.requestedModel { w.key("options"); w.beginObject(); w.field("model", model); w.endObject() }
+        if marker { w.field(foldMarker, true) }
         w.endObject()
         return w.text
     }
@@ -372,64 +381,142 @@ public final class ScoringService: Sendable {
         let record = LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))
         guard let webhooks else {
             store.saveLiveScores([record])
+            feed.publish([record])
             return
         }
         Task.detached {
             let previous = await self.store.liveScore(record.leadID, timeout: .milliseconds(self.config.redisReadTimeoutMS))
             self.store.saveLiveScores([record])
-            guard case .success(let old?) = previous, let before = (try? JSONReader.parse(Data(old.json.utf8)))?["badge"]?.string,
-                before != scored.badge.rawValue
-            else { return }
-            let eventID = UUID().uuidString.lowercased()
-            var w = JSONWriter(capacity: 512)
-            w.beginObject()
-            w.field("event", "badge_changed")
-            w.field("event_id", eventID)
-            w.field("lead_id", record.leadID)
-            w.field("from", before)
-            w.field("to", scored.badge.rawValue)
-            w.field("score", Self.finalScore(scored.json))
-            w.field("base_score", lead.score.baseScore)
-            w.field("at", Timestamp.iso8601(Date()))
-            w.key("model")
-            w.beginObject()
-            w.field("id", lead.model.id)
-            w.field("version", lead.model.version)
-            w.endObject()
-            w.endObject()
-            webhooks.send(eventID: eventID, body: w.text)
+            self.feed.publish([record])
+            guard case .success(let old?) = previous, let before = Self.badge(old.json), before != scored.badge.rawValue else { return }
+            self.badgeChanged(
+                leadID: record.leadID, from: before, to: scored.badge.rawValue, json: scored.json, model: lead.model, webhooks: webhooks)
         }
     }
 
-    /// The `score` of a rendered response.
-    static func finalScore(_ json: String) -> Int {
-        Int((try? JSONReader.parse(Data(json.utf8)))?["score"]?.number ?? -1)
+    /// Stores a batch's live scores; with webhooks, reads the previous ones first (in one round trip,
+    /// after the response) and posts each change of badge.
+    func saveLive(batch records: [LiveRecord], models: [LoadedModel]) {
+        guard let webhooks, !records.isEmpty else {
+            store.saveLiveScores(records)
+            feed.publish(records)
+            return
+        }
+        Task.detached {
+            let previous = await self.store.liveScores(records.map(\.leadID), timeout: .milliseconds(max(self.config.redisReadTimeoutMS, 1_000)))
+            self.store.saveLiveScores(records)
+            self.feed.publish(records)
+            guard case .success(let olds) = previous, olds.count == records.count else { return }
+            for (i, record) in records.enumerated() {
+                guard let old = olds[i], let before = Self.badge(old.json), let after = Self.badge(record.json), before != after else { continue }
+                self.badgeChanged(leadID: record.leadID, from: before, to: after, json: record.json, model: models[i], webhooks: webhooks)
+            }
+        }
+    }
+
+    static func badge(_ json: String) -> String? { (try? JSONReader.parse(Data(json.utf8)))?["badge"]?.string }
+
+    /// Posts `{"event": "badge_changed", "event_id", "lead_id", "from", "to", "score", "base_score", "at", "model"}`.
+    func badgeChanged(leadID: String, from before: String, to after: String, json: String, model: LoadedModel, webhooks: WebhookSender) {
+        let node = try? JSONReader.parse(Data(json.utf8))
+        let eventID = UUID().uuidString.lowercased()
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.field("event", "badge_changed")
+        w.field("event_id", eventID)
+        w.field("lead_id", leadID)
+        w.field("from", before)
+        w.field("to", after)
+        w.field("score", Int(node?["score"]?.number ?? -1))
+        w.field("base_score", Int(node?["base_score"]?.number ?? -1))
+        w.field("at", Timestamp.iso8601(Date()))
+        w.key("model")
+        w.beginObject()
+        w.field("id", model.id)
+        w.field("version", model.version)
+        w.endObject()
+        w.endObject()
+        webhooks.send(eventID: eventID, body: w.text)
     }
 
     /// The rerank outcome of a live score written before its LLM step ends.
     static let pending = RerankOutcome(result: .fallback(.skipped, detail: "pending"))
 
-    /// Scores `lead` again with its LLM step, off the request, and stores the new live score; at most
-    /// one refresh per lead at a time. Returns whether one started.
+    /// Scores `lead` again with its LLM step, off the request, and stores the new live score. One
+    /// refresh per lead runs at a time: a lead that changes meanwhile (a new event, another prewarm)
+    /// waits as the next one, and the running refresh does not store its now-outdated answer.
+    /// Returns whether a refresh started or was queued.
     @discardableResult
     func refreshInBackground(_ lead: Evaluated) -> Bool {
-        guard refreshing.withLock({ $0.insert(lead.leadID).inserted }) else { return false }
+        let start = refreshing.withLock { r -> Bool in
+            if r[lead.leadID] != nil {
+                r[lead.leadID] = Refresh(next: lead)
+                return false
+            }
+            r[lead.leadID] = Refresh()
+            return true
+        }
+        guard start else { return true }
         Task.detached {
-            defer { _ = self.refreshing.withLock { $0.remove(lead.leadID) } }
-            let outcome = await self.rerank(lead, deadline: ContinuousClock.now.advanced(by: .milliseconds(self.config.llmTimeoutMS)))
-            let scored = self.finish(lead, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-            self.saveLive(scored, lead: lead)
+            var current = lead
+            while true {
+                let outcome = await self.rerank(current, deadline: ContinuousClock.now.advanced(by: .milliseconds(self.config.llmTimeoutMS)))
+                let scored = self.finish(current, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
+                let next = self.refreshing.withLock { r -> Evaluated? in
+                    if let next = r[current.leadID]?.next {
+                        r[current.leadID] = Refresh()
+                        return next
+                    }
+                    r[current.leadID] = nil
+                    return nil
+                }
+                guard let next else {
+                    self.saveLive(scored, lead: current)
+                    return
+                }
+                current = next
+            }
         }
         return true
     }
 
-    /// Scores again, in the background, the lead a stale live score was made from.
+    /// A lead's refresh in flight, and the newer version of the lead to score after it.
+    struct Refresh: Sendable {
+        var next: Evaluated?
+    }
+
+    func isRefreshing(_ leadID: String) -> Bool { refreshing.withLock { $0[leadID] != nil } }
+
+    /// Scores again, in the background, the lead a stale live score was made from (folding its events
+    /// again when it was scored from events, so that windows and recency move on).
     @discardableResult
     func refreshInBackground(_ record: LiveRecord) -> Bool {
         // Readers of a stale score keep arriving while it is refreshed: skip the scoring then.
-        guard !refreshing.withLock({ $0.contains(record.leadID) }) else { return false }
-        guard let input = record.input, let node = try? JSONReader.parse(Data(input.utf8)) else { return false }
-        guard case .success(let lead) = evaluate(LeadInput(node), snapshot: registry.snapshot) else { return false }
+        guard !isRefreshing(record.leadID) else { return false }
+        guard let input = record.input, case .object(let members)? = try? JSONReader.parse(Data(input.utf8)) else { return false }
+        if members.contains(where: { $0.key == Self.foldMarker }) {
+            let id = record.leadID
+            // Hold the lead's refresh slot while its events are read (an event arriving meanwhile
+            // becomes the next version, and wins).
+            guard
+                refreshing.withLock({ r -> Bool in
+                    if r[id] != nil { return false }
+                    r[id] = Refresh()
+                    return true
+                })
+            else { return false }
+            Task.detached {
+                let folded = await self.fold(leadID: id, events: [], options: ScoreOptions(), nowMS: Self.nowMS())
+                let newer = self.refreshing.withLock { r -> Evaluated? in
+                    let next = r[id]?.next
+                    r[id] = nil
+                    return next
+                }
+                if let lead = newer ?? (try? folded.get())?.lead { self.refreshInBackground(lead) }
+            }
+            return true
+        }
+        guard case .success(let lead) = evaluate(LeadInput(.object(members)), snapshot: registry.snapshot) else { return false }
         return refreshInBackground(lead)
     }
 

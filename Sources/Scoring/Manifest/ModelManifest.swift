@@ -90,6 +90,8 @@ public struct ModelManifest: Sendable {
     public var fields: [Field]
     /// Asked next when the field holding the lead back has no question of its own.
     public var defaultQuestion: String?
+    /// How events (`POST /v1/leads/{id}/events`) fold into fields; nil when the model takes none.
+    public var events: EventRules?
 
     public init(
         id: String, version: String, description: String = "", modelFile: String, hotAbove: Int? = nil, coldBelow: Int? = nil,
@@ -112,7 +114,7 @@ extension ModelManifest {
     /// Reads a manifest from YAML text. Every error names its key (`fields.x.min`) and the fix.
     public init(yaml text: String, file: String = "manifest.yaml") throws(ConfigurationError) {
         let root = try YAMLNode.parse(text, file: file)
-        try root.checkKeys(["id", "version", "description", "model", "thresholds", "confidence", "groups", "fields", "default_question"])
+        try root.checkKeys(["id", "version", "description", "model", "thresholds", "confidence", "groups", "fields", "default_question", "events"])
         let id = try root.required("id").string()
         guard Self.isIdentifier(id) else {
             throw ConfigurationError(key: "id", "`\(id)` must be 1–64 letters, digits, `-`, `_` or `.`. Rename it.")
@@ -163,6 +165,7 @@ extension ModelManifest {
             modelFile: try root.required("model").string(), hotAbove: hot, coldBelow: cold, halfSupport: half, steepness: steepness, groups: groups,
             fields: fields)
         defaultQuestion = try root["default_question"]?.string()
+        if let node = root["events"] { events = try EventRules(yaml: node, fields: fields) }
         try ScoreThresholds(hotAbove: hot ?? 80, coldBelow: cold ?? 40).validate(key: "thresholds")
     }
 

@@ -87,6 +87,15 @@ public struct LeadEncoder: Sendable {
         return model.features[column].categories
     }
 
+    /// Why `value` is not a valid value of `field` (a sentence that follows "which "), or nil.
+    public func problem(field: String, value: LeadValue, model: Ensemble) -> String? {
+        var row = [Double](repeating: .nan, count: columnCount)
+        let issues = row.withUnsafeMutableBufferPointer { encode([field: value], model: model, into: $0).issues }
+        let prefix = "features.\(field)"
+        guard let issue = issues.first(where: { $0.field == prefix && !$0.message.hasPrefix("is required") }) else { return nil }
+        return issue.message
+    }
+
     /// Encodes `features` into `row` (``columnCount`` values; NaN = missing). Returns the problems
     /// (wrong types, out of range, unknown categories, missing required fields) and the names of fields
     /// the manifest does not know, so the caller can reject or report them.

@@ -9,6 +9,8 @@ public final class MemoryScoreStore: ScoreStore {
         /// lead id → hashes of the answers it produced.
         var byLead: LRUCache<Set<String>>
         var live: LRUCache<LiveRecord>
+        /// lead id → event id → event JSON.
+        var events: LRUCache<[String: String]>
     }
 
     public let limits: StoreLimits
@@ -19,7 +21,7 @@ public final class MemoryScoreStore: ScoreStore {
         state = Mutex(
             State(
                 adjustments: LRUCache(capacity: limits.maxAdjustments), byLead: LRUCache(capacity: limits.maxAdjustments),
-                live: LRUCache(capacity: limits.maxLiveScores)))
+                live: LRUCache(capacity: limits.maxLiveScores), events: LRUCache(capacity: limits.maxLiveScores)))
     }
 
     public var kind: String { "memory" }
@@ -47,6 +49,33 @@ public final class MemoryScoreStore: ScoreStore {
         .success(state.withLock { $0.live.get(leadID) })
     }
 
+    public func liveScores(_ leadIDs: [String], timeout: Duration) async -> Result<[LiveRecord?], StoreError> {
+        .success(state.withLock { s in leadIDs.map { s.live.get($0) } })
+    }
+
+    public func appendEvents(leadID: String, events: [StoredEvent], timeout: Duration) async -> Result<EventLog, StoreError> {
+        .success(
+            state.withLock { s in
+                var log = s.events.get(leadID) ?? [:]
+                var inserted: [Bool] = []
+                for event in events {
+                    let new = log[event.id] == nil
+                    if new { log[event.id] = event.json }
+                    inserted.append(new)
+                }
+                if !events.isEmpty { s.events.set(leadID, log, ttl: limits.eventTTL) }
+                return EventLog(inserted: inserted, events: log, input: s.live.get(leadID)?.input)
+            })
+    }
+
+    public func dropEvents(leadID: String, ids: [String]) {
+        state.withLock { s in
+            guard var log = s.events.get(leadID) else { return }
+            for id in ids { log[id] = nil }
+            s.events.set(leadID, log, ttl: limits.eventTTL)
+        }
+    }
+
     public func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool { true }
 
     public func unlock(_ hash: String) {}
@@ -56,6 +85,7 @@ public final class MemoryScoreStore: ScoreStore {
             state.withLock { s in
                 var removed: [String] = []
                 if s.live.remove(leadID) != nil { removed.append("live:\(leadID)") }
+                if s.events.remove(leadID) != nil { removed.append("lead:\(leadID):events") }
                 for hash in (s.byLead.remove(leadID) ?? []).sorted() where s.adjustments.remove(hash) != nil {
                     removed.append("adj:v1:\(hash)")
                 }

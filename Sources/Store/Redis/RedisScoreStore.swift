@@ -8,7 +8,9 @@ import Synchronization
 /// - `<prefix>live:<lead_id>`: a hash with `response` (the JSON last answered for the lead),
 ///   `stored_at_ms` and `input` (the lead as scored, to score it again), with the live TTL;
 /// - `<prefix>lead:<lead_id>:adj`: the set of answer hashes the lead produced (for erasure);
-/// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM.
+/// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM;
+/// - `<prefix>lead:<lead_id>:events`: a hash of the lead's events (event id → JSON), with the event TTL
+///   from the last event; `HSETNX` makes a retried event a no-op.
 ///
 /// Two in-process copies (bounded LRUs) sit in front of Redis:
 /// - cached answers this gateway read or wrote, for `localAdjustmentTTL` (60 s by default): a
@@ -40,6 +42,7 @@ public final class RedisScoreStore: ScoreStore {
     func liveKey(_ leadID: String) -> String { "\(prefix)live:\(leadID)" }
     func leadIndexKey(_ leadID: String) -> String { "\(prefix)lead:\(leadID):adj" }
     func lockKey(_ hash: String) -> String { "\(prefix)lock:adj:\(hash)" }
+    func eventsKey(_ leadID: String) -> String { "\(prefix)lead:\(leadID):events" }
 
     private static func seconds(_ d: Duration) -> String { String(max(1, d.components.seconds)) }
 
@@ -131,6 +134,54 @@ public final class RedisScoreStore: ScoreStore {
         }
     }
 
+    public func liveScores(_ leadIDs: [String], timeout: Duration) async -> Result<[LiveRecord?], StoreError> {
+        guard !leadIDs.isEmpty else { return .success([]) }
+        let commands = leadIDs.map { ["HMGET", liveKey($0), "response", "stored_at_ms", "input"] }
+        do {
+            let replies = try await pool.run(timeout: timeout) { connection throws(StoreError) in try connection.pipeline(commands) }
+            guard replies.count == leadIDs.count else { return .failure(StoreError(.reply, "HMGET pipeline answered \(replies.count) replies")) }
+            return .success(
+                zip(leadIDs, replies).map { leadID, reply in
+                    guard case .array(let fields) = reply, fields.count == 3, let json = fields[0].text else { return nil }
+                    return LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text)
+                })
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public func appendEvents(leadID: String, events: [StoredEvent], timeout: Duration) async -> Result<EventLog, StoreError> {
+        let key = eventsKey(leadID)
+        var commands = events.map { ["HSETNX", key, $0.id, $0.json] }
+        commands.append(["HGETALL", key])
+        commands.append(["HGET", liveKey(leadID), "input"])
+        if !events.isEmpty { commands.append(["EXPIRE", key, Self.seconds(limits.eventTTL)]) }
+        let pipeline = commands
+        do {
+            let replies = try await pool.run(timeout: timeout) { connection throws(StoreError) in try connection.pipeline(pipeline) }
+            guard replies.count == pipeline.count, case .array(let flat) = replies[events.count] else {
+                return .failure(StoreError(.reply, "the event pipeline answered \(replies)"))
+            }
+            var stored: [String: String] = [:]
+            stored.reserveCapacity(flat.count / 2)
+            var i = 0
+            while i + 1 < flat.count {
+                if let id = flat[i].text, let json = flat[i + 1].text { stored[id] = json }
+                i += 2
+            }
+            let inserted = replies.prefix(events.count).map { $0 == .integer(1) }
+            return .success(EventLog(inserted: inserted, events: stored, input: replies[events.count + 1].text))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    public func dropEvents(leadID: String, ids: [String]) {
+        guard !ids.isEmpty else { return }
+        let command = ["HDEL", eventsKey(leadID)] + ids
+        pool.submit(timeout: writeTimeout) { connection throws(StoreError) in _ = try connection.command(command) }
+    }
+
     public func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool {
         let key = lockKey(hash)
         let token = self.token
@@ -160,13 +211,14 @@ public final class RedisScoreStore: ScoreStore {
         local.withLock { _ = $0.remove(leadID) }
         let live = liveKey(leadID)
         let index = leadIndexKey(leadID)
+        let events = eventsKey(leadID)
         let prefix = self.prefix
         do {
             let (removed, hashes) = try await pool.run(timeout: timeout) { connection throws(StoreError) -> ([String], [String]) in
                 let members = try connection.command(["SMEMBERS", index])
                 var hashes: [String] = []
                 if case .array(let values) = members { hashes = values.compactMap { $0.text }.sorted() }
-                let candidates = [live] + hashes.map { "\(prefix)adj:v1:\($0)" } + [index]
+                let candidates = [live, events] + hashes.map { "\(prefix)adj:v1:\($0)" } + [index]
                 let replies = try connection.pipeline(candidates.map { ["DEL", $0] })
                 return (zip(candidates, replies).compactMap { key, reply in reply == .integer(1) ? key : nil }, hashes)
             }

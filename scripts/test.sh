@@ -24,8 +24,8 @@ fi
 # of 20 ms and recovery within a second), so they run on
 # their own, after everything else: next to the parity suites, which keep both cores busy, a
 # process can wait seconds for a core, and the numbers would say nothing about the code.
-timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests'
+timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests|EventTests'
 swift test --skip-build --skip "$timing"
-for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests; do  # one suite at a time, each serialized
+for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests; do  # one suite at a time, each serialized
     swift test --skip-build --filter "$suite"
 done

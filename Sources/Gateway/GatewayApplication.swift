@@ -40,6 +40,7 @@ public enum GatewayApplication {
         }
         let service = ScoringService(
             config: config, registry: registry, store: store, metrics: metrics, reranker: reranker, prompts: prompts, webhooks: webhooks)
+        store.watchLiveChanges { [weak service] ids in service?.liveChangedElsewhere(ids) }
         let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError> = {
             let result = registry.reload()
             switch result {

@@ -32,6 +32,11 @@ public protocol ScoreStore: Sendable {
     /// Removes events from the lead's log (expired, or beyond the per-lead cap).
     func dropEvents(leadID: String, ids: [String])
 
+    /// Calls `handler` with the ids of leads whose live score another gateway (or this one) stored,
+    /// so that score streams open here see changes made anywhere. The memory store has no other
+    /// gateways and never calls it.
+    func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void)
+
     /// Takes the cross-gateway lock of an LLM call for `ttl`; true when this caller holds it (or
     /// when no other gateway can hold it: the memory store, or Redis unreachable).
     func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool

@@ -30,6 +30,8 @@ struct HTTPClientError: Error, CustomStringConvertible {
 
 enum HTTPClient {
     final class Sink {
+        /// Ends the transfer early when it returns true for the body so far (streams).
+        var until: ((String) -> Bool)?
         var body: [UInt8] = []
         var headers: [String: String] = [:]
         var statusLines: [String] = []
@@ -53,10 +55,28 @@ enum HTTPClient {
         return try await send(method, url, headers: all, body: Array(json.utf8))
     }
 
-    private static func perform(_ method: String, _ url: String, headers: [String: String], body: [UInt8]?, timeoutMS: Int) throws -> HTTPResponse {
+    /// Reads a streamed GET (Server-Sent Events) until `until` is true for what arrived, or until
+    /// `timeoutMS`; returns what arrived either way.
+    static func stream(
+        _ url: String, headers: [String: String] = [:], timeoutMS: Int = 10_000, until: @escaping @Sendable (String) -> Bool
+    ) async throws -> HTTPResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(
+                    with: Result { try perform("GET", url, headers: headers, body: nil, timeoutMS: timeoutMS, until: until, partialOK: true) })
+            }
+            thread.start()
+        }
+    }
+
+    private static func perform(
+        _ method: String, _ url: String, headers: [String: String], body: [UInt8]?, timeoutMS: Int, until: ((String) -> Bool)? = nil,
+        partialOK: Bool = false
+    ) throws -> HTTPResponse {
         guard let handle = curl_easy_init() else { throw HTTPClientError(message: "curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
         let sink = Sink()
+        sink.until = until
         let unmanaged = Unmanaged.passRetained(sink)
         defer { unmanaged.release() }
         var list: UnsafeMutablePointer<curl_slist>?
@@ -80,9 +100,9 @@ enum HTTPClient {
         _ = ccurl_easy_setopt_write_function(handle) { data, size, count, user in
             guard let data, let user else { return 0 }
             let n = size * count
-            data.withMemoryRebound(to: UInt8.self, capacity: n) {
-                Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue().body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n))
-            }
+            let sink = Unmanaged<Sink>.fromOpaque(user).takeUnretainedValue()
+            data.withMemoryRebound(to: UInt8.self, capacity: n) { sink.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: n)) }
+            if let until = sink.until, until(String(decoding: sink.body, as: UTF8.self)) { return 0 }  // enough: stop
             return n
         }
         _ = ccurl_easy_setopt_header_function(handle) { data, size, count, user in
@@ -102,7 +122,7 @@ enum HTTPClient {
             return n
         }
         let code = curl_easy_perform(handle)
-        guard code == CURLE_OK else {
+        guard code == CURLE_OK || (partialOK && (code == CURLE_WRITE_ERROR || code == CURLE_OPERATION_TIMEDOUT)) else {
             throw HTTPClientError(message: "\(method) \(url): curl error \(code.rawValue): \(String(cString: curl_easy_strerror(code)))")
         }
         var status = 0

@@ -90,6 +90,50 @@ import Testing
         }
     }
 
+    @Test func batchesAndEventsPostBadgeChangesToo() async throws {
+        let receiver = Receiver()
+        let router = Router()
+        router.post("/hook") { request, _ in
+            let buffer = try await request.body.collect(upTo: 1 << 20)
+            receiver.hits.withLock { $0.append(Receiver.Hit(body: String(buffer: buffer))) }
+            return Response(status: .ok)
+        }
+        try await withLoopbackServer(router, label: "hooks") { hooks in
+            try await withGateway(yaml: "webhooks:\n  url: \(hooks)/hook\n", environment: ["LEADGATE_WEBHOOK_SECRET": Self.secret]) { base in
+                let warm = try exampleLead(id: "WB-1", extra: #""options": {"rerank": false}"#)
+                let other = try exampleLead(id: "WB-2", extra: #""options": {"rerank": false}"#)
+                _ = try await HTTPClient.send("POST", "\(base)/v1/leads/batch-score", json: #"{"leads": [\#(warm), \#(other)]}"#)
+                try await Task.sleep(for: .milliseconds(300))
+                // WB-1 turns hot in the next batch; WB-2 stays warm.
+                let batch = try await HTTPClient.send(
+                    "POST", "\(base)/v1/leads/batch-score", json: #"{"leads": [\#(try Self.hotLead("WB-1")), \#(other)]}"#)
+                #expect(batch.status == 200)
+                var hits: [Receiver.Hit] = []
+                for _ in 0..<100 {
+                    hits = receiver.hits.withLock { $0 }
+                    if !hits.isEmpty { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                hits = receiver.hits.withLock { $0 }
+                #expect(hits.count == 1, "only WB-1 changed badge")
+                let event = try #require(try JSONSerialization.jsonObject(with: Data((hits.first?.body ?? "").utf8)) as? [String: Any])
+                #expect(event["lead_id"] as? String == "WB-1" && event["from"] as? String == "warm" && event["to"] as? String == "hot")
+                // Events that make WB-2 cold (no email opens in the window, a hesitant call) post one more.
+                let old = Int64(Date().addingTimeInterval(-80 * 86_400).timeIntervalSince1970 * 1000)
+                let events = #"""
+                    {"events": [{"event_id": "q1", "type": "email_open", "at": \#(old)},
+                     {"event_id": "q2", "type": "call_transcript", "properties": {"text": "too expensive, we are just looking, maybe later, not interested"}}]}
+                    """#
+                let cooled = try await HTTPClient.send("POST", "\(base)/v1/leads/WB-2/events", json: events).json()
+                #expect(cooled["badge"] as? String == "cold")
+                for _ in 0..<100 where receiver.hits.withLock({ $0.count }) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                let second = receiver.hits.withLock { $0.count == 2 ? $0[1].body : "" }
+                #expect(second.contains(#""lead_id":"WB-2""#) && second.contains(#""to":"cold""#))
+            }
+        }
+    }
+
     @Test func aWebhookWithoutASecretStopsTheStart() throws {
         #expect(throws: (any Error).self) {
             _ = try GatewayConfig.load(file: nil, environment: ["LEADGATE_WEBHOOK_URL": "http://127.0.0.1:9/hook"])

@@ -439,6 +439,18 @@ public final class ScoringService: Sendable {
         webhooks.send(eventID: eventID, body: w.text)
     }
 
+    /// Live scores stored by any gateway (Redis pub/sub): the ones a stream here watches are read and
+    /// passed on (a stream skips a score it has already sent).
+    func liveChangedElsewhere(_ ids: [String]) {
+        let watched = ids.filter { feed.isWatched($0) }
+        guard !watched.isEmpty else { return }
+        Task.detached {
+            guard case .success(let records) = await self.store.liveScores(watched, timeout: .milliseconds(self.config.redisReadTimeoutMS))
+            else { return }
+            self.feed.publish(records.compactMap { $0 })
+        }
+    }
+
     /// The rerank outcome of a live score written before its LLM step ends.
     static let pending = RerankOutcome(result: .fallback(.skipped, detail: "pending"))
 

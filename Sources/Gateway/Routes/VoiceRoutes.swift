@@ -58,16 +58,25 @@ extension Routes {
             }
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
             var last: String?
+            var lastStored: Int64 = 0
             func send(_ record: LiveRecord) async throws {
+                // Changes read from Redis may arrive late: never step back to an older score.
+                guard record.storedAtMS >= lastStored else { return }
                 let key = Self.changeKey(record.json)
                 guard key != last else { return }
                 last = key
+                lastStored = record.storedAtMS
                 let data = liveJSON(record, refresh: false)
                 try await writer.write(ByteBuffer(string: "event: score\nid: \(record.storedAtMS)\ndata: \(data)\n\n"))
                 metrics.streamSent()
             }
             if let initial = initial ?? nil {
-                if lastEventID == String(initial.storedAtMS) { last = Self.changeKey(initial.json) } else { try await send(initial) }
+                if lastEventID == String(initial.storedAtMS) {
+                    last = Self.changeKey(initial.json)
+                    lastStored = initial.storedAtMS
+                } else {
+                    try await send(initial)
+                }
             } else {
                 try await writer.write(ByteBuffer(string: ": no score yet; the first one will follow\n\n"))
             }

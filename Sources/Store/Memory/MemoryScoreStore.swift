@@ -76,6 +76,8 @@ public final class MemoryScoreStore: ScoreStore {
         }
     }
 
+    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void) {}
+
     public func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool { true }
 
     public func unlock(_ hash: String) {}

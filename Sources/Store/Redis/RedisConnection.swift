@@ -89,6 +89,22 @@ final class RedisConnection {
         return replies
     }
 
+    /// The next pushed reply (pub/sub), or nil when none arrives within `timeoutMS`.
+    func nextPush(timeoutMS: Int) throws(StoreError) -> RedisValue? {
+        guard !isBroken else { throw StoreError(.unavailable, "the connection is broken") }
+        var raw: UnsafeMutableRawPointer?
+        switch chiredis_next_reply(context, Int32(timeoutMS), &raw) {
+        case 1:
+            guard let raw else { return nil }
+            defer { freeReplyObject(raw) }
+            return Self.value(raw.assumingMemoryBound(to: redisReply.self))
+        case 0:
+            return nil
+        default:
+            throw broken()
+        }
+    }
+
     private func broken() -> StoreError {
         isBroken = true
         let detail = String(cString: chiredis_errstr(context))

@@ -9,6 +9,7 @@ import Synchronization
 ///   `stored_at_ms` and `input` (the lead as scored, to score it again), with the live TTL;
 /// - `<prefix>lead:<lead_id>:adj`: the set of answer hashes the lead produced (for erasure);
 /// - `<prefix>lock:adj:<sha256>`: a short lock (SET NX PX) held by the gateway asking the LLM;
+/// - channel `<prefix>live:changed`: the ids of leads whose live score was stored, for score streams;
 /// - `<prefix>lead:<lead_id>:events`: a hash of the lead's events (event id → JSON), with the event TTL
 ///   from the last event; `HSETNX` makes a retried event a no-op.
 ///
@@ -26,6 +27,7 @@ public final class RedisScoreStore: ScoreStore {
     private let local: Mutex<LRUCache<LiveRecord>>
     private let nearAnswers: Mutex<LRUCache<String>>
     private let token = UUID().uuidString
+    private let subscriber = Mutex<RedisSubscriber?>(nil)
 
     public init(pool: RedisPool, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(), writeTimeout: Duration = .seconds(2)) {
         self.pool = pool
@@ -43,6 +45,23 @@ public final class RedisScoreStore: ScoreStore {
     func leadIndexKey(_ leadID: String) -> String { "\(prefix)lead:\(leadID):adj" }
     func lockKey(_ hash: String) -> String { "\(prefix)lock:adj:\(hash)" }
     func eventsKey(_ leadID: String) -> String { "\(prefix)lead:\(leadID):events" }
+    /// The pub/sub channel of live-score changes: each message is lead ids, one per line.
+    public var changesChannel: String { "\(prefix)live:changed" }
+
+    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void) {
+        let made = RedisSubscriber(endpoint: pool.endpoint, channel: changesChannel) { payload in
+            handler(payload.split(separator: "\n").map(String.init))
+        }
+        let previous = subscriber.withLock { s -> RedisSubscriber? in
+            defer { s = made }
+            return s
+        }
+        previous?.stop()
+        made.start()
+    }
+
+    /// Whether this store's change subscription is active.
+    public var watching: Bool { subscriber.withLock { $0?.isSubscribed ?? false } }
 
     private static func seconds(_ d: Duration) -> String { String(max(1, d.components.seconds)) }
 
@@ -114,6 +133,8 @@ public final class RedisScoreStore: ScoreStore {
             commands.append(hset)
             commands.append(["EXPIRE", key, ttl])
         }
+        // Score streams on every gateway learn which leads changed (ids only, one message).
+        commands.append(["PUBLISH", changesChannel, records.map(\.leadID).joined(separator: "\n")])
         let pipeline = commands
         pool.submit(timeout: writeTimeout) { connection throws(StoreError) in _ = try connection.pipeline(pipeline) }
     }
@@ -237,7 +258,10 @@ public final class RedisScoreStore: ScoreStore {
             localEntries: local.withLock { $0.count })
     }
 
-    public func shutdown() { pool.shutdown() }
+    public func shutdown() {
+        subscriber.withLock { $0?.stop() }
+        pool.shutdown()
+    }
 }
 
 extension Duration {

@@ -20,6 +20,8 @@ import Testing
         ("POST", "/v1/admin/models/reload", nil, "prompts.admin"),
         ("GET", "/v1/prompts", nil, "prompts.admin"),
         ("POST", "/v1/integrations/vapi", #"{"message": {"type": "status-update"}}"#, "crm.read.leads"),
+        ("POST", "/v1/integrations/retell", #"{"name": "get_lead_score", "args": {"lead_id": "auth-1"}}"#, "crm.read.leads"),
+        ("POST", "/v1/leads/auth-6/events", #"{"event_id": "e-1", "type": "search"}"#, "crm.write.leads"),
     ]
 
     static let keys = [

@@ -86,6 +86,13 @@ public struct GatewayConfig: Sendable {
     public var webhookMaxAttempts = 5
     public var webhookBackoffMS = 250
     public var webhookTimeoutMS = 2_000
+    /// Voice platforms: Retell's API key (it signs each request with it) and Vapi's server secret,
+    /// read from these environment variables. When set, the platform's own signature or secret
+    /// authenticates its requests instead of LeadGate's API keys.
+    public var retellKeyEnv = "LEADGATE_RETELL_API_KEY"
+    public var retellKey: [UInt8] = []
+    public var vapiSecretEnv = "LEADGATE_VAPI_SECRET"
+    public var vapiSecret: [UInt8] = []
     public var llmBaseURL: String?
     public var llmModel: String?
     public var llmAPIKey: String?
@@ -160,7 +167,20 @@ public struct GatewayConfig: Sendable {
     }
 
     private mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
-        try root.checkKeys(["server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks"])
+        try root.checkKeys([
+            "server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks", "integrations",
+        ])
+        if let integrations = root["integrations"] {
+            try integrations.checkKeys(["retell", "vapi"])
+            if let retell = integrations["retell"] {
+                try retell.checkKeys(["api_key_env"])
+                retellKeyEnv = try retell["api_key_env"]?.string() ?? retellKeyEnv
+            }
+            if let vapi = integrations["vapi"] {
+                try vapi.checkKeys(["secret_env"])
+                vapiSecretEnv = try vapi["secret_env"]?.string() ?? vapiSecretEnv
+            }
+        }
         if let hooks = root["webhooks"] {
             try hooks.checkKeys(["url", "secret_env", "max_attempts", "backoff_ms", "timeout_ms"])
             webhookURL = try hooks["url"]?.string()
@@ -318,6 +338,8 @@ public struct GatewayConfig: Sendable {
         if let prefix = env["LEADGATE_REDIS_KEY_PREFIX"] { redisKeyPrefix = prefix }
         if let url = env["LEADGATE_WEBHOOK_URL"] { webhookURL = url.isEmpty ? nil : url }
         webhookSecret = Array((env[webhookSecretEnv] ?? "").utf8)
+        retellKey = Array((env[retellKeyEnv] ?? "").utf8)
+        vapiSecret = Array((env[vapiSecretEnv] ?? "").utf8)
         if let url = env["LEADGATE_LLM_BASE_URL"] { llmBaseURL = url.isEmpty ? nil : url }
         if let model = env["LEADGATE_LLM_MODEL"] { llmModel = model.isEmpty ? nil : model }
         if let key = env["LEADGATE_LLM_API_KEY"] { llmAPIKey = key.isEmpty ? nil : key }

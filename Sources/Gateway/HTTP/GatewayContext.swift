@@ -116,6 +116,13 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: GatewayContext, next: (Request, GatewayContext) async throws -> Response) async throws -> Response {
         var context = context
+        try Self.authorize(request, context: &context, authenticator: authenticator, scope: scope)
+        return try await next(request, context)
+    }
+
+    /// Checks the request's credentials for `scope` (401 or 403 when they fall short) and names the
+    /// caller in the context.
+    static func authorize(_ request: Request, context: inout GatewayContext, authenticator: Authenticator, scope: Scope) throws {
         let result = authenticator.authenticate(
             authorization: request.headers[.authorization], apiKey: request.headers[.apiKey])
         switch result {
@@ -131,7 +138,6 @@ struct AuthMiddleware: RouterMiddleware {
             }
             context.principal = principal
             context.logger[metadataKey: "subject"] = .string(principal.subject)
-            return try await next(request, context)
         }
     }
 }
@@ -144,4 +150,6 @@ extension HTTPField.Name {
     static let leadgatePrompt = HTTPField.Name("X-LeadGate-Prompt")!
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
+    static let retellSignature = HTTPField.Name("X-Retell-Signature")!
+    static let vapiSecret = HTTPField.Name("X-Vapi-Secret")!
 }

@@ -91,6 +91,7 @@ extension GatewayApplication {
             maxLiveScores: config.liveScoreCapacity, localAdjustmentTTL: .seconds(config.cacheLocalTTLSeconds),
             localLiveTTL: .seconds(config.liveLocalTTLSeconds))
         limits.eventTTL = .seconds(config.eventsTTLSeconds)
+        limits.nearLiveTTL = .seconds(config.liveNearTTLSeconds)
         guard let url = config.redisURL, let endpoint = try? RedisEndpoint(url: url) else {
             logger.info("store: in memory (set LEADGATE_REDIS_URL to share it through Redis)")
             return MemoryScoreStore(limits: limits)

@@ -142,6 +142,9 @@ public struct StoreLimits: Sendable {
     public var localLiveTTL: Duration
     /// How long a lead's event log lives after its last event.
     public var eventTTL: Duration = .seconds(90 * 86_400)
+    /// With Redis: how long a gateway keeps a live score it read, served without a round trip while
+    /// Redis reports every change of live keys to it (0 = always ask Redis).
+    public var nearLiveTTL: Duration = .seconds(30)
 
     public init(
         adjustmentTTL: Duration = .seconds(86_400), liveTTL: Duration = .seconds(7 * 86_400), maxAdjustments: Int = 100_000,

@@ -162,7 +162,6 @@ import Testing
 
     @Test func twoGatewaysShareEventsAndStreamsThroughRedis() async throws {
         let redis = try RedisServer()
-        try redis.start()
         let yaml = "redis:\n  url: \(redis.url())\n"
         try await withGateway(yaml: yaml) { a in
             try await withGateway(yaml: yaml) { b in

@@ -189,6 +189,65 @@ final class Box<T: Sendable>: Sendable {
         }
     }
 
+    /// A gateway keeps the live scores it read and serves them without a round trip, while Redis
+    /// reports every change of a live key to it: a change or erasure made through another gateway (or
+    /// by hand in Redis) reaches it within a message's time.
+    @Test func liveScoresReadElsewhereAreKeptNearAndDroppedOnEveryChange() async throws {
+        let redis = try RedisServer()
+        let yaml = Self.yaml(llm: nil, redis: redis)
+        try await withGateway(yaml: yaml) { one in
+            try await withGateway(yaml: yaml) { two in
+                try await Task.sleep(for: .milliseconds(300))  // both subscribed
+                let warm = try await HTTPClient.send(
+                    "POST", "\(one)/v1/leads/score", json: try exampleLead(id: "NEAR-1", extra: #""options": {"rerank": false}"#))
+                let first = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score")
+                #expect(try first.json()["badge"] as? String == "warm")
+                // Redis stops answering: the copy gateway two read still serves, at once.
+                redis.pause()
+                let start = ContinuousClock.now
+                let near = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score")
+                #expect(near.status == 200 && ContinuousClock.now - start < .milliseconds(80))
+                redis.resume()
+                // Gateway one changes the score: gateway two's next reads see it within a moment.
+                let hot = try await HTTPClient.send("POST", "\(one)/v1/leads/score", json: try WebhookTests.hotLead("NEAR-1"))
+                #expect(try hot.json()["badge"] as? String == "hot" && warm.status == 200)
+                var seen = ""
+                let changed = ContinuousClock.now
+                while ContinuousClock.now - changed < .seconds(2) {
+                    seen = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score").json()["badge"] as? String ?? ""
+                    if seen == "hot" { break }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(seen == "hot")
+                #expect(ContinuousClock.now - changed < .milliseconds(250), "the change reached the other gateway's copy")
+                // Erased through gateway one: gateway two answers 404, not its copy.
+                _ = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score")
+                #expect((try await HTTPClient.send("DELETE", "\(one)/v1/leads/NEAR-1")).status == 200)
+                var status = 0
+                for _ in 0..<50 {
+                    status = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score").status
+                    if status == 404 { break }
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(status == 404)
+                // Redis restarted (empty): the copies go with the subscription; nothing stale is served.
+                _ = try await HTTPClient.send(
+                    "POST", "\(one)/v1/leads/score", json: try exampleLead(id: "NEAR-2", extra: #""options": {"rerank": false}"#))
+                #expect((try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-2/score")).status == 200)
+                redis.kill()
+                try redis.start()
+                var after = 0
+                for _ in 0..<200 {
+                    after = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-2/score").status
+                    #expect(after != 200, "a copy from before the restart")
+                    if after == 404 { break }  // (503 while the pool reconnects)
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(after == 404)
+            }
+        }
+    }
+
     @Test func aLiveScoreIsServedFromTheProcessWhileRedisIsDown() async throws {
         let redis = try RedisServer()
         try await withGateway(yaml: Self.yaml(llm: nil, redis: redis)) { base in

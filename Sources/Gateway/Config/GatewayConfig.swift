@@ -71,6 +71,9 @@ public struct GatewayConfig: Sendable {
     public var liveLocalTTLSeconds = 600
     /// A live score older than this says `"stale": true`.
     public var liveStaleAfterSeconds = 3_600
+    /// With Redis: how long a gateway serves a live score it read without asking Redis again, while
+    /// Redis reports changes to it (`live_scores.near_ttl_s`; 0 = always ask Redis).
+    public var liveNearTTLSeconds = 30
     /// A lead's event log lives this long after its last event (`live_scores.events_ttl_s`).
     public var eventsTTLSeconds = 90 * 86_400
     /// Open score streams (SSE) this gateway serves at once; more get a 503.
@@ -261,7 +264,8 @@ public struct GatewayConfig: Sendable {
             }
         }
         if let live = root["live_scores"] {
-            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s", "events_ttl_s", "max_streams", "heartbeat_s"])
+            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s", "events_ttl_s", "max_streams", "heartbeat_s", "near_ttl_s"])
+            liveNearTTLSeconds = try live["near_ttl_s"]?.int() ?? liveNearTTLSeconds
             eventsTTLSeconds = try live["events_ttl_s"]?.int() ?? eventsTTLSeconds
             maxStreams = try live["max_streams"]?.int() ?? maxStreams
             streamHeartbeatSeconds = try live["heartbeat_s"]?.int() ?? streamHeartbeatSeconds
@@ -426,6 +430,9 @@ public struct GatewayConfig: Sendable {
         }
         try positive(liveStaleAfterSeconds, "live_scores.stale_after_s", max: 3_650 * 86_400)
         try positive(eventsTTLSeconds, "live_scores.events_ttl_s", max: 3_650 * 86_400)
+        guard (0...86_400).contains(liveNearTTLSeconds) else {
+            throw ConfigurationError(key: "live_scores.near_ttl_s", "must be 0–86400; it is \(liveNearTTLSeconds).")
+        }
         try positive(maxStreams, "live_scores.max_streams", max: 1_000_000)
         try positive(streamHeartbeatSeconds, "live_scores.heartbeat_s", max: 3_600)
         try positive(maxEventsPerRequest, "limits.max_events_per_request", max: 100_000)

@@ -91,35 +91,45 @@ public struct EventRules: Sendable {
         let ordered = events.sorted { $0.atMS != $1.atMS ? $0.atMS > $1.atMS : $0.id > $1.id }  // newest first
         var values: [String: LeadValue] = [:]
         for rule in rules {
-            let matching = ordered.lazy.filter { rule.matches($0) }
+            var matching: [LeadEvent] = []
+            for event in ordered where rule.matches(event) { matching.append(event) }
             guard let latest = matching.first else { continue }
-            func ageDays(_ event: LeadEvent) -> Double { max(0, Double(nowMS - event.atMS) / Self.millisecondsPerDay) }
-            switch rule.fold {
-            case .count(let window):
-                let limit = window ?? retentionDays
-                values[rule.field] = .number(Double(matching.filter { ageDays($0) <= limit }.count))
-            case .recencyDays:
-                values[rule.field] = .number(ageDays(latest).rounded(.down))
-            case .latest(let property, let constant, let fallback):
-                if let constant {
-                    values[rule.field] = constant
-                } else if let property, let value = latest.properties[property], value != .null {
-                    values[rule.field] = value
-                } else if let fallback {
-                    values[rule.field] = fallback
-                }
-            case .sentiment(let property, let segments):
-                let scores = matching.compactMap { event -> Double? in
-                    guard case .string(let text)? = event.properties[property] else { return nil }
-                    return Sentiment.score(text)
-                }.prefix(segments)
-                if !scores.isEmpty {
-                    let mean = scores.reduce(0, +) / Double(scores.count)
-                    values[rule.field] = .number((mean * 1000).rounded() / 1000)
-                }
+            if let value = Self.value(of: rule.fold, matching: matching, latest: latest, nowMS: nowMS, retentionDays: retentionDays) {
+                values[rule.field] = value
             }
         }
         return values
+    }
+
+    /// One rule's value from its matching events (newest first).
+    private static func value(of fold: Fold, matching: [LeadEvent], latest: LeadEvent, nowMS: Int64, retentionDays: Double) -> LeadValue? {
+        switch fold {
+        case .count(let window):
+            let limit = window ?? retentionDays
+            var count = 0
+            for event in matching where ageDays(event, nowMS: nowMS) <= limit { count += 1 }
+            return .number(Double(count))
+        case .recencyDays:
+            return .number(ageDays(latest, nowMS: nowMS).rounded(.down))
+        case .latest(let property, let constant, let fallback):
+            if let constant { return constant }
+            if let property, let value = latest.properties[property], value != .null { return value }
+            return fallback
+        case .sentiment(let property, let segments):
+            var total = 0.0
+            var used = 0
+            for event in matching where used < segments {
+                guard case .string(let text)? = event.properties[property] else { continue }
+                total += Sentiment.score(text)
+                used += 1
+            }
+            guard used > 0 else { return nil }
+            return .number((total / Double(used) * 1000).rounded() / 1000)
+        }
+    }
+
+    private static func ageDays(_ event: LeadEvent, nowMS: Int64) -> Double {
+        max(0, Double(nowMS - event.atMS) / millisecondsPerDay)
     }
 
     /// The events to drop: those older than `retention_days`, then the oldest beyond `max_per_lead`.

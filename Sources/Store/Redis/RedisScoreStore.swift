@@ -13,7 +13,11 @@ import Synchronization
 /// - `<prefix>lead:<lead_id>:events`: a hash of the lead's events (event id → JSON), with the event TTL
 ///   from the last event; `HSETNX` makes a retried event a no-op.
 ///
-/// Two in-process copies (bounded LRUs) sit in front of Redis:
+/// Three in-process copies (bounded LRUs) sit in front of Redis:
+/// - live scores this gateway read, while Redis reports every change of a live key to it
+///   (`CLIENT TRACKING on REDIRECT <own id> BCAST PREFIX <prefix>live:` on the subscriber's
+///   connection): a change, expiry or erasure on any gateway drops the copy within a message's time,
+///   and a lost subscription drops them all; `nearLiveTTL` bounds them besides;
 /// - cached answers this gateway read or wrote, for `localAdjustmentTTL` (60 s by default): a
 ///   repeated lead costs no round trip. Answers never change under a key (the key hashes every
 ///   input), so a copy is never stale; an erasure elsewhere reaches this copy when it expires;
@@ -28,6 +32,34 @@ public final class RedisScoreStore: ScoreStore {
     private let nearAnswers: Mutex<LRUCache<String>>
     private let token = UUID().uuidString
     private let subscriber = Mutex<RedisSubscriber?>(nil)
+    /// Live scores read from Redis, served without a round trip while Redis reports every change of
+    /// a live key to this gateway (client-side caching with `CLIENT TRACKING … BCAST`).
+    private let near: Mutex<NearLive>
+    private let nearEnabled = Atomic<Bool>(false)
+
+    struct NearLive {
+        static let stripes = 4096
+        var cache: LRUCache<LiveRecord>
+        /// Changes seen per stripe of lead ids: a read that saw a change of its stripe while it was
+        /// in flight does not keep its (possibly older) answer.
+        var generations = [UInt32](repeating: 0, count: stripes)
+
+        static func stripe(_ leadID: String) -> Int {
+            var hash: UInt32 = 2_166_136_261
+            for byte in leadID.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+            return Int(hash % UInt32(stripes))
+        }
+
+        mutating func invalidate(_ leadID: String) {
+            _ = cache.remove(leadID)
+            generations[Self.stripe(leadID)] &+= 1
+        }
+
+        mutating func invalidateAll() {
+            cache = LRUCache(capacity: cache.capacity)
+            for i in generations.indices { generations[i] &+= 1 }
+        }
+    }
 
     public init(pool: RedisPool, prefix: String = "leadgate:", limits: StoreLimits = StoreLimits(), writeTimeout: Duration = .seconds(2)) {
         self.pool = pool
@@ -36,6 +68,7 @@ public final class RedisScoreStore: ScoreStore {
         self.writeTimeout = writeTimeout
         local = Mutex(LRUCache(capacity: limits.maxLiveScores))
         nearAnswers = Mutex(LRUCache(capacity: limits.maxAdjustments))
+        near = Mutex(NearLive(cache: LRUCache(capacity: limits.maxLiveScores)))
     }
 
     public var kind: String { "redis" }
@@ -49,9 +82,34 @@ public final class RedisScoreStore: ScoreStore {
     public var changesChannel: String { "\(prefix)live:changed" }
 
     public func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void) {
-        let made = RedisSubscriber(endpoint: pool.endpoint, channel: changesChannel) { payload in
-            handler(payload.split(separator: "\n").map(String.init))
-        }
+        let changes = changesChannel
+        let livePrefix = liveKey("")
+        let useNear = limits.nearLiveTTL > .zero
+        let made = RedisSubscriber(
+            endpoint: pool.endpoint, channels: [changes], trackingPrefix: useNear ? livePrefix : nil,
+            onState: { [weak self] subscribed, tracking in
+                guard let self else { return }
+                // Changes may have been missed while disconnected: start the near copy afresh.
+                self.near.withLock { $0.invalidateAll() }
+                self.nearEnabled.store(subscribed && tracking, ordering: .relaxed)
+            },
+            handler: { [weak self] channel, payload in
+                if channel == changes {
+                    if let text = payload.text { handler(text.split(separator: "\n").map(String.init)) }
+                    return
+                }
+                guard let self else { return }
+                // `__redis__:invalidate`: the live keys that changed (null: everything was flushed).
+                guard case .array(let keys) = payload else {
+                    self.near.withLock { $0.invalidateAll() }
+                    return
+                }
+                self.near.withLock { near in
+                    for key in keys {
+                        if let text = key.text, text.hasPrefix(livePrefix) { near.invalidate(String(text.dropFirst(livePrefix.count))) }
+                    }
+                }
+            })
         let previous = subscriber.withLock { s -> RedisSubscriber? in
             defer { s = made }
             return s
@@ -141,13 +199,30 @@ public final class RedisScoreStore: ScoreStore {
 
     public func liveScore(_ leadID: String, timeout: Duration) async -> Result<LiveRecord?, StoreError> {
         let key = liveKey(leadID)
+        let useNear = nearEnabled.load(ordering: .relaxed)
+        var generation: UInt32 = 0
+        if useNear {
+            let stripe = NearLive.stripe(leadID)
+            let hit = near.withLock { near -> LiveRecord? in
+                generation = near.generations[stripe]
+                return near.cache.get(leadID)
+            }
+            if let hit { return .success(hit) }
+        }
         do {
             let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
                 try connection.command(["HMGET", key, "response", "stored_at_ms", "input"])
             }
             guard case .array(let fields) = reply, fields.count == 3 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
             guard let json = fields[0].text else { return .success(nil) }
-            return .success(LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text))
+            let record = LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text)
+            if useNear {
+                let ttl = limits.nearLiveTTL
+                near.withLock { near in
+                    if near.generations[NearLive.stripe(leadID)] == generation { near.cache.set(leadID, record, ttl: ttl) }
+                }
+            }
+            return .success(record)
         } catch {
             // Redis cannot answer: serve what this gateway scored itself, if anything.
             if let record = local.withLock({ $0.get(leadID) }) { return .success(record) }
@@ -230,6 +305,7 @@ public final class RedisScoreStore: ScoreStore {
 
     public func erase(leadID: String, timeout: Duration) async -> Result<[String], StoreError> {
         local.withLock { _ = $0.remove(leadID) }
+        near.withLock { $0.invalidate(leadID) }
         let live = liveKey(leadID)
         let index = leadIndexKey(leadID)
         let events = eventsKey(leadID)

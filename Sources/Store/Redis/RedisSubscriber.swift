@@ -1,23 +1,35 @@
 import Foundation
 import Synchronization
 
-/// One Redis pub/sub subscription on its own thread and connection: every message on `channel`
-/// goes to `handler` (on that thread). It reconnects with a backoff when Redis goes away; messages
-/// published while it is disconnected are lost (pub/sub keeps none).
+/// Redis pub/sub on its own thread and connection: every message on `channels` goes to `handler`
+/// (on that thread). With `trackingPrefix`, the same connection also asks Redis to report every
+/// change of a key under that prefix (`CLIENT TRACKING … BCAST`, Redis 6+), delivered as messages on
+/// `__redis__:invalidate`. It reconnects with a backoff when Redis goes away; messages published
+/// while it is disconnected are lost (pub/sub keeps none), which `onState` lets the owner handle.
 public final class RedisSubscriber: Sendable {
+    public static let invalidationChannel = "__redis__:invalidate"
+
     public let endpoint: RedisEndpoint
-    public let channel: String
-    private let handler: @Sendable (String) -> Void
+    public let channels: [String]
+    public let trackingPrefix: String?
+    private let handler: @Sendable (_ channel: String, _ payload: RedisValue) -> Void
+    private let onState: @Sendable (_ subscribed: Bool, _ tracking: Bool) -> Void
     private let stopped = Atomic<Bool>(false)
     private let subscribed = Atomic<Bool>(false)
 
-    public init(endpoint: RedisEndpoint, channel: String, handler: @escaping @Sendable (String) -> Void) {
+    public init(
+        endpoint: RedisEndpoint, channels: [String], trackingPrefix: String? = nil,
+        onState: @escaping @Sendable (_ subscribed: Bool, _ tracking: Bool) -> Void = { _, _ in },
+        handler: @escaping @Sendable (_ channel: String, _ payload: RedisValue) -> Void
+    ) {
         self.endpoint = endpoint
-        self.channel = channel
+        self.channels = channels
+        self.trackingPrefix = trackingPrefix
+        self.onState = onState
         self.handler = handler
     }
 
-    /// Whether the subscription is active now (for tests and readiness).
+    /// Whether the subscription is active now.
     public var isSubscribed: Bool { subscribed.load(ordering: .relaxed) }
 
     public func start() {
@@ -34,22 +46,35 @@ public final class RedisSubscriber: Sendable {
         while !stopped.load(ordering: .relaxed) {
             do {
                 let connection = try RedisConnection(endpoint: endpoint, connectTimeoutMS: 500, commandTimeoutMS: 2_000)
-                let reply = try connection.command([Array("SUBSCRIBE".utf8), Array(channel.utf8)])
+                var tracking = false
+                var names = channels
+                if let prefix = trackingPrefix, case .integer(let id) = try connection.command([Array("CLIENT".utf8), Array("ID".utf8)]) {
+                    let reply = try connection.command(
+                        ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST", "PREFIX", prefix].map { Array($0.utf8) })
+                    if reply == .status("OK") {
+                        tracking = true
+                        names.append(Self.invalidationChannel)
+                    }
+                }
+                // One SUBSCRIBE answers once per channel.
+                let reply = try connection.command((["SUBSCRIBE"] + names).map { Array($0.utf8) })
                 guard case .array = reply else { throw StoreError(.reply, "SUBSCRIBE answered \(reply)") }
+                for _ in 1..<names.count { _ = try connection.nextPush(timeoutMS: 2_000) }
                 subscribed.store(true, ordering: .relaxed)
+                onState(true, tracking)
                 backoff = 50
                 while !stopped.load(ordering: .relaxed) {
                     guard let push = try connection.nextPush(timeoutMS: 500) else { continue }
-                    if case .array(let parts) = push, parts.count == 3, parts[0].text == "message", let payload = parts[2].text {
-                        handler(payload)
+                    if case .array(let parts) = push, parts.count == 3, parts[0].text == "message", let channel = parts[1].text {
+                        handler(channel, parts[2])
                     }
                 }
             } catch {
-                subscribed.store(false, ordering: .relaxed)
+                if subscribed.exchange(false, ordering: .relaxed) { onState(false, false) }
                 Thread.sleep(forTimeInterval: Double(backoff) / 1000)
                 backoff = min(backoff * 2, 1_000)
             }
         }
-        subscribed.store(false, ordering: .relaxed)
+        if subscribed.exchange(false, ordering: .relaxed) { onState(false, false) }
     }
 }

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Voice-agent load test, on a real redis-server started here, with the FastAPI + xgboost peer
+# (../shared/peers/fastapi-xgboost) in the same run:
+#   1. event → new score: POST /v1/leads/{id}/events (one event per request, unique ids, 1,000 leads)
+#      at about 1,000 requests/s, with the LLM step on (a 200 ms stand-in LLM refreshes every lead in
+#      the background): the response carries the new model score (target p99 ≤ 20 ms). The peer has
+#      no events: its way to a new score is to POST the lead again (options.rerank false, so it does
+#      not wait on its LLM either), at the same pacing.
+#   2. live-score reads: GET /v1/leads/{id}/score over 1,000 leads at about 5,000 requests/s, alone and
+#      while the events of 1. keep arriving (target p99 ≤ 2 ms), against GET /healthz (the floor of a
+#      request on this machine with wrk on the same cores).
+# Usage: Benchmarks/load/voice.sh [--no-build] [--duration S]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cd "$root"
+build=1
+duration=10
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0 ;;
+    --duration) duration=$2; shift ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
+command -v redis-server >/dev/null || scripts/install-deps.sh
+if [ "$build" = 1 ]; then swift build -c release --scratch-path .build-release --product leadgate >&2; fi
+bin=$root/.build-release/release/leadgate
+peer_dir=${PEER_DIR:-$root/../shared/peers/fastapi-xgboost}
+venv=${VENV:-/tmp/peer-fastapi-venv}
+work=$(mktemp -d /tmp/leadgate-voice.XXXXXX)
+client=""
+if [ "$(id -u)" -eq 0 ]; then client="nice -n -15"; fi
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+line() { grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$1" | tr -s ' ' | tr '\n' ' '; }
+
+rport=$(port); up=$(port); gw=$(port); pp=$(port)
+redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --dir "$work" >/dev/null & pids+=($!)
+python3 "$here/mock_llm.py" --port "$up" --delay-ms 200 & pids+=($!)
+printf 'llm:\n  prompt: %s\n  breaker:\n    consecutive_failures: 0\n' "$root/prompts/lead-adjust.prompt" > "$work/leadgate.yaml"
+LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
+  --port "$gw" --models "$root/config/models" 2>"$work/leadgate.log" & pids+=($!)
+peer=0
+if [ -d "$peer_dir" ]; then
+  (cd "$peer_dir" && PEER_MODEL="$root/config/models/realestate/model.json" PEER_REDIS_URL="redis://127.0.0.1:$rport/1" \
+    PEER_LLM_URL="http://127.0.0.1:$up/v1" PORT=$pp VENV=$venv ./start.sh) >"$work/peer.log" 2>&1 & pids+=($!)
+  peer=1
+fi
+wait_http "http://127.0.0.1:$gw/healthz"
+python3 - "$work" <<'PY'
+import json, sys
+work = sys.argv[1]
+base = json.load(open("examples/lead.json"))
+for prefix in ("EV", "LIVE"):
+    batch = {"leads": [dict(base, lead_id=f"{prefix}-{i}", options={"rerank": False}) for i in range(1, 1001)]}
+    json.dump(batch, open(f"{work}/{prefix.lower()}-batch.json", "w"))
+lead = dict(base, lead_id="__LEAD_ID__", options={"rerank": False})
+json.dump(lead, open(f"{work}/peer-lead.json", "w"))
+PY
+for prefix in ev live; do
+  curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary @"$work/$prefix-batch.json" "http://127.0.0.1:$gw/v1/leads/batch-score"
+done
+if [ "$peer" = 1 ]; then wait_http "http://127.0.0.1:$pp/docs"; fi
+sleep 0.5
+
+echo "## Voice agents under load ($(date -u +%FT%TZ); $(nproc) cores; redis-server $(redis-server --version | grep -o 'v=[0-9.]*'); raw output: $work)"
+echo "### 1. event → new score (8 connections, 8 ms think time; the LLM refreshes in the background)"
+LOAD_IDS=1000 LOAD_DELAY_MS=8 wrk -t2 -c8 -d3s -s "$here/events.lua" "http://127.0.0.1:$gw" >/dev/null 2>&1 || true
+LOAD_IDS=1000 LOAD_DELAY_MS=8 $client wrk -t2 -c8 -d"${duration}s" --latency -s "$here/events.lua" "http://127.0.0.1:$gw" >"$work/events.txt" 2>&1
+echo "    leadgate events:     $(line "$work/events.txt")"
+curl -s "http://127.0.0.1:$gw/metrics" | grep -E '^leadgate_(events_total|rerank_total)' | sed 's/^/      /'
+if [ "$peer" = 1 ]; then
+  LOAD_BODY="$work/peer-lead.json" LOAD_DELAY_MS=8 wrk -t2 -c8 -d3s -s "$here/score.lua" "http://127.0.0.1:$pp" >/dev/null 2>&1 || true
+  LOAD_BODY="$work/peer-lead.json" LOAD_DELAY_MS=8 $client wrk -t2 -c8 -d"${duration}s" --latency -s "$here/score.lua" "http://127.0.0.1:$pp" >"$work/peer-score.txt" 2>&1
+  echo "    peer, the lead again: $(line "$work/peer-score.txt")"
+fi
+
+echo "### 2. live-score reads (1,000 leads, 56 connections, 10 ms think time: about 5,000 req/s)"
+LOAD_IDS=1000 LOAD_DELAY_MS=10 wrk -t2 -c50 -d3s -s "$here/live.lua" "http://127.0.0.1:$gw" >/dev/null 2>&1 || true
+LOAD_IDS=1000 LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -s "$here/live.lua" "http://127.0.0.1:$gw" >"$work/live.txt" 2>&1
+LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -s "$here/health.lua" "http://127.0.0.1:$gw" >"$work/health.txt" 2>&1
+echo "    live alone:          $(line "$work/live.txt")"
+echo "    /healthz (floor):    $(line "$work/health.txt")"
+LOAD_IDS=1000 LOAD_DELAY_MS=8 wrk -t1 -c4 -d"${duration}s" -s "$here/events.lua" "http://127.0.0.1:$gw" >"$work/events-mixed.txt" 2>&1 &
+mixed=$!
+LOAD_IDS=1000 LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -s "$here/live.lua" "http://127.0.0.1:$gw" >"$work/live-mixed.txt" 2>&1
+wait $mixed || true
+echo "    live, with ~450 events/s arriving: $(line "$work/live-mixed.txt")"
+echo "    (the events meanwhile:            $(line "$work/events-mixed.txt"))"
+if [ "$peer" = 1 ]; then
+  echo "    peer: no live-score read (the nearest is a score request; see 1.)"
+fi

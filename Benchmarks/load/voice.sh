@@ -87,6 +87,10 @@ LOAD_IDS=1000 LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -
 LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -s "$here/health.lua" "http://127.0.0.1:$gw" >"$work/health.txt" 2>&1
 echo "    live alone:          $(line "$work/live.txt")"
 echo "    /healthz (floor):    $(line "$work/health.txt")"
+LOAD_IDS=1000 LOAD_DELAY_MS=10 $client wrk -t2 -c20 -d"${duration}s" --latency -s "$here/live.lua" "http://127.0.0.1:$gw" >"$work/live-20.txt" 2>&1
+LOAD_DELAY_MS=10 $client wrk -t2 -c20 -d"${duration}s" --latency -s "$here/health.lua" "http://127.0.0.1:$gw" >"$work/health-20.txt" 2>&1
+echo "    at about 2,000 req/s (20 connections): live $(line "$work/live-20.txt")"
+echo "                                        /healthz $(line "$work/health-20.txt")"
 LOAD_IDS=1000 LOAD_DELAY_MS=8 wrk -t1 -c4 -d"${duration}s" -s "$here/events.lua" "http://127.0.0.1:$gw" >"$work/events-mixed.txt" 2>&1 &
 mixed=$!
 LOAD_IDS=1000 LOAD_DELAY_MS=10 $client wrk -t2 -c56 -d"${duration}s" --latency -s "$here/live.lua" "http://127.0.0.1:$gw" >"$work/live-mixed.txt" 2>&1

@@ -470,12 +470,94 @@ enum OpenAPIDocument {
                 "x-required-scope": "crm.write.leads"
               }
             },
+            "/v1/leads/{lead_id}/events": {
+              "post": {
+                "operationId": "postLeadEvents",
+                "tags": ["voice"],
+                "summary": "Record events of a lead and get its new model score at once",
+                "description": "Needs scope `crm.write.leads`. The body is `{\"events\": [...], \"options\": {...}}`, a list of events, or one event. Each event is stored once per `event_id` (a retry is a `duplicate`, counted once on every gateway), then the lead's whole event log is folded into fields by the model manifest's `events` rules (counts in windows, recency in days, latest value, transcript sentiment), by each event's `at` (so late events are placed where they belong), over the fields of the lead's last score request. The answer is the new model score at once, with `events` (per-event status) and `from_events` (the folded fields) in front; the LLM step runs in the background and lands in the live score (`rerank.status: pending` until then). Nothing of a refused request is stored.",
+                "parameters": [{"name": "lead_id", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/LeadId"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "events": {
+                            "type": "array",
+                            "maxItems": 500,
+                            "items": {
+                              "type": "object",
+                              "required": ["event_id", "type"],
+                              "properties": {
+                                "event_id": {"type": "string", "maxLength": 128, "description": "The sender's id; the same id again is a duplicate."},
+                                "type": {"type": "string", "description": "An event type some loaded model folds (default model: page_view, listing_saved, email_open, email_click, search, tour_requested, call_started, call_transcript, preapproval, budget_stated)."},
+                                "at": {"oneOf": [{"type": "string", "format": "date-time"}, {"type": "integer", "description": "milliseconds since 1970"}], "description": "When it happened (default: now; at most 5 minutes ahead)."},
+                                "properties": {"type": "object", "maxProperties": 32, "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
+                              }
+                            }
+                          },
+                          "options": {"$ref": "#/components/schemas/ScoreOptions"}
+                        }
+                      },
+                      "example": {"events": [{"event_id": "c-1", "type": "preapproval", "at": "2026-11-23T14:05:00Z", "properties": {"approved": true}}, {"event_id": "c-2", "type": "call_transcript", "properties": {"text": "We sold our house and we are ready to tour this week."}}]}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The new model score, with what happened to each event.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "allOf": [
+                            {"$ref": "#/components/schemas/ScoreResponse"},
+                            {
+                              "type": "object",
+                              "properties": {
+                                "events": {"type": "object", "properties": {"received": {"type": "integer"}, "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "held": {"type": "integer", "description": "events kept for the lead"}, "results": {"type": "array", "items": {"type": "object", "properties": {"event_id": {"type": "string"}, "status": {"type": "string", "enum": ["accepted", "duplicate"]}}}}}},
+                                "from_events": {"type": "object", "description": "The fields the events set, as folded now."}
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "422": {"description": "A bad event (invalid-lead): each field named, e.g. `events[2].at`, `events[0].type` (with the accepted types), `properties.ratio` (out of its field's bounds), or too many events.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                  "503": {"$ref": "#/components/responses/StoreUnavailable"}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.write.leads"
+              }
+            },
+            "/v1/leads/{lead_id}/score/stream": {
+              "get": {
+                "operationId": "streamLiveScore",
+                "tags": ["voice"],
+                "summary": "Server-Sent Events: the lead's live score, then every change",
+                "description": "Needs scope `crm.read.leads`. `text/event-stream`: `retry: 2000`, then the current live score as `event: score` (skipped when `Last-Event-ID` names it; a comment when there is none yet), then an `event: score` for every change of score, badge or LLM status made on any gateway sharing the Redis. `id:` is the score's store time (ms); `data:` is the live-score JSON (as GET /v1/leads/{lead_id}/score). A comment every live_scores.heartbeat_s; `event: close` on shutdown. At most live_scores.max_streams per gateway.",
+                "parameters": [{"name": "lead_id", "in": "path", "required": true, "schema": {"$ref": "#/components/schemas/LeadId"}}, {"name": "Last-Event-ID", "in": "header", "required": false, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "responses": {
+                  "200": {"description": "The stream.", "content": {"text/event-stream": {"schema": {"type": "string"}, "example": "retry: 2000\n\nevent: score\nid: 1795408018621\ndata: {\"as_of\":\"2026-11-23T04:26:58.621Z\",\"stale\":false,\"lead_id\":\"L-1001\",\"score\":47,\"badge\":\"warm\"}\n\n"}}},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "503": {"description": "Too many streams (too-many-streams), with Retry-After.", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.read.leads"
+              }
+            },
             "/v1/integrations/vapi": {
               "post": {
                 "operationId": "vapiToolCalls",
                 "tags": ["voice"],
-                "summary": "Vapi server messages: answer tool-calls with the lead's live score as one spoken line",
-                "description": "Needs scope `crm.read.leads` (configure the key as a header of the Vapi tool's server). For a `tool-calls` message, every call in `toolCallList` (or `toolWithToolCallList`) is answered with `{\"toolCallId\", \"result\"}`; `result` is the lead's `speakable` line, the lead being `lead_id` in the function's arguments (an object or a JSON string). A missing lead or an unavailable store is said in the result, never an HTTP error. Other message types are answered `{}`.",
+                "summary": "Vapi server messages: get_lead_score and record_lead_event tool calls",
+                "description": "With LEADGATE_VAPI_SECRET set, the `X-Vapi-Secret` header must equal it (LeadGate keys are not needed); otherwise scope `crm.read.leads` (and `crm.write.leads` for record_lead_event). For a `tool-calls` message, every call in `toolCallList` (or `toolWithToolCallList`, or the older `toolCalls`) is answered with `{\"toolCallId\", \"name\", \"result\"}`, or `\"error\"` for a call that could not be done. `get_lead_score {lead_id}` answers the live score's `speakable` line; `record_lead_event {lead_id, type, text?, properties?}` stores an event (its id is the tool call's id, so a retry counts once) and answers `Noted.` and the new score's line. Arguments may be an object or a JSON string. Other message types are answered `{}`.",
                 "parameters": [{"$ref": "#/components/parameters/RequestId"}],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
                 "responses": {
@@ -484,14 +566,35 @@ enum OpenAPIDocument {
                     "content": {
                       "application/json": {
                         "schema": {"type": "object"},
-                        "example": {"results": [{"toolCallId": "tc-1", "result": "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?"}]}
+                        "example": {"results": [{"toolCallId": "tc-1", "name": "get_lead_score", "result": "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?"}]}
                       }
                     }
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"}
                 },
-                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}, {"VapiSecret": []}],
+                "x-required-scope": "crm.read.leads"
+              }
+            },
+            "/v1/integrations/retell": {
+              "post": {
+                "operationId": "retellFunction",
+                "tags": ["voice"],
+                "summary": "Retell custom functions: get_lead_score and record_lead_event",
+                "description": "With LEADGATE_RETELL_API_KEY set, `X-Retell-Signature: v=<unix ms>,d=<hex>` must equal HMAC-SHA256 keyed with that Retell API key over the raw body followed by the timestamp, at most 5 minutes old (LeadGate keys are not needed); otherwise scope `crm.read.leads` (and `crm.write.leads` for record_lead_event). The body is Retell's `{\"name\", \"call\", \"args\"}`, or with \"payload: args only\" the arguments alone (`function` in them names the function; default get_lead_score). record_lead_event's event id hashes the call id and the arguments, so Retell's retries count once.",
+                "parameters": [{"name": "X-Retell-Signature", "in": "header", "required": false, "schema": {"type": "string"}}, {"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string", "enum": ["get_lead_score", "record_lead_event"]}, "call": {"type": "object"}, "args": {"type": "object", "properties": {"lead_id": {"type": "string"}, "type": {"type": "string"}, "text": {"type": "string"}, "properties": {"type": "object"}}}}}}}},
+                "responses": {
+                  "200": {
+                    "description": "The line to say, with the live score.",
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"result": {"type": "string"}, "lead_id": {"type": "string"}, "score": {"type": "integer"}, "badge": {"type": "string"}, "stale": {"type": "boolean"}, "as_of": {"type": "string"}}}, "example": {"result": "Hot lead, 86 out of 100, mainly: pre-approved for a mortgage.", "lead_id": "RT-1", "score": 86, "badge": "hot", "stale": true, "as_of": "2026-11-23T04:31:02.114Z"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "422": {"description": "An unknown function name (invalid-lead naming `name`).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}, {"RetellSignature": []}],
                 "x-required-scope": "crm.read.leads"
               }
             },
@@ -1484,6 +1587,18 @@ enum OpenAPIDocument {
                 "scheme": "bearer",
                 "bearerFormat": "API key or JWT",
                 "description": "api_key mode: `Bearer <key>`. jwt mode: an HS256/RS256 JWT with exp; scopes from its scope, scp or scopes claim."
+              },
+              "VapiSecret": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Vapi-Secret",
+                "description": "/v1/integrations/vapi only, when LEADGATE_VAPI_SECRET is set: the same value."
+              },
+              "RetellSignature": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Retell-Signature",
+                "description": "/v1/integrations/retell only, when LEADGATE_RETELL_API_KEY is set: v=<unix ms>,d=<hex HMAC-SHA256(api key, body + ms)>."
               }
             }
           }

@@ -22,6 +22,7 @@ import Testing
         ("POST", "/v1/integrations/vapi", #"{"message": {"type": "status-update"}}"#, "crm.read.leads"),
         ("POST", "/v1/integrations/retell", #"{"name": "get_lead_score", "args": {"lead_id": "auth-1"}}"#, "crm.read.leads"),
         ("POST", "/v1/leads/auth-6/events", #"{"event_id": "e-1", "type": "search"}"#, "crm.write.leads"),
+        ("POST", "/v1/leads/events", #"{"events": [{"lead_id": "auth-5", "event_id": "e-1", "type": "search"}]}"#, "crm.write.leads"),
     ]
 
     static let keys = [

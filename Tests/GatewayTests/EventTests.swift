@@ -99,6 +99,43 @@ import Testing
         }
     }
 
+    @Test func aBulkRequestCarriesEventsOfManyLeads() async throws {
+        try await withGateway { base in
+            _ = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: Self.lead("B-1"))
+            let body = #"""
+                {"events": [
+                  {"lead_id": "B-1", "event_id": "b1-1", "type": "preapproval"},
+                  {"lead_id": "B-2", "event_id": "b2-1", "type": "page_view", "properties": {"page": "pricing"}},
+                  {"lead_id": "B-1", "event_id": "b1-2", "type": "tour_requested"},
+                  {"lead_id": "B-3", "event_id": "b3-1", "type": "email_open"},
+                  {"lead_id": "B-2", "event_id": "b2-1", "type": "page_view", "properties": {"page": "pricing"}}
+                ], "options": {"explain": false}}
+                """#
+            let response = try await HTTPClient.send("POST", "\(base)/v1/leads/events", json: body)
+            #expect(response.status == 200, "\(response.text.prefix(300))")
+            let answer = try response.json()
+            #expect(answer["leads_count"] as? Int == 3 && answer["events_count"] as? Int == 5 && answer["failed"] as? Int == 0)
+            let results = try #require(answer["results"] as? [[String: Any]])
+            #expect(results.map { $0["lead_id"] as? String } == ["B-1", "B-2", "B-3"], "in the order of each lead's first event")
+            let b1 = try #require(results[0]["events"] as? [String: Any])
+            #expect(b1["accepted"] as? Int == 2)
+            let b2 = try #require(results[1]["events"] as? [String: Any])
+            #expect(b2["accepted"] as? Int == 1 && b2["duplicates"] as? Int == 1)
+            #expect(results[0]["reasons"] == nil, "options apply to every lead")
+            #expect((results[0]["from_events"] as? [String: Any])?["mortgage_preapproved"] as? Bool == true)
+            // Every lead's live score is the new one.
+            let live = try await HTTPClient.send("GET", "\(base)/v1/leads/B-3/score").json()
+            #expect(live["score"] as? Int == results[2]["score"] as? Int)
+            // One bad event refuses the whole request, naming it; nothing is stored.
+            let bad = try await HTTPClient.send(
+                "POST", "\(base)/v1/leads/events",
+                json: #"{"events": [{"lead_id": "B-4", "event_id": "x", "type": "search"}, {"event_id": "y", "type": "search"}]}"#)
+            #expect(bad.status == 422)
+            #expect(bad.text.contains(#""field":"events[1].lead_id""#))
+            #expect((try await HTTPClient.send("GET", "\(base)/v1/leads/B-4/score")).status == 404)
+        }
+    }
+
     @Test func badEventsAreRefusedNamingTheField() async throws {
         try await withGateway(yaml: "limits:\n  max_events_per_request: 3\n") { base in
             func problem(_ body: String) async throws -> (Int, [String]) {

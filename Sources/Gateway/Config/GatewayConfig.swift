@@ -80,8 +80,10 @@ public struct GatewayConfig: Sendable {
     public var maxStreams = 10_000
     /// Seconds between keep-alive comments on a score stream.
     public var streamHeartbeatSeconds = 15
-    /// Events one request may carry.
+    /// Events one request may carry (`POST /v1/leads/{id}/events`).
     public var maxEventsPerRequest = 500
+    /// Events one bulk request may carry (`POST /v1/leads/events`).
+    public var maxBulkEvents = 10_000
     /// Badge-change webhooks: where to post, the signing secret (from the environment), retries.
     public var webhookURL: String?
     public var webhookSecret: [UInt8] = []
@@ -199,12 +201,14 @@ public struct GatewayConfig: Sendable {
         }
         if let limits = root["limits"] {
             try limits.checkKeys([
-                "max_body_bytes", "max_events_per_request", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars", "max_lead_id_chars",
+                "max_body_bytes", "max_events_per_request", "max_bulk_events", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars",
+                "max_lead_id_chars",
                 "unknown_fields",
             ])
             maxBodyBytes = try limits["max_body_bytes"]?.int() ?? maxBodyBytes
             maxBatchBodyBytes = try limits["max_batch_body_bytes"]?.int() ?? maxBatchBodyBytes
             maxEventsPerRequest = try limits["max_events_per_request"]?.int() ?? maxEventsPerRequest
+            maxBulkEvents = try limits["max_bulk_events"]?.int() ?? maxBulkEvents
             maxBatchLeads = try limits["max_batch_leads"]?.int() ?? maxBatchLeads
             maxNotesChars = try limits["max_notes_chars"]?.int() ?? maxNotesChars
             maxLeadIDChars = try limits["max_lead_id_chars"]?.int() ?? maxLeadIDChars
@@ -436,6 +440,7 @@ public struct GatewayConfig: Sendable {
         try positive(maxStreams, "live_scores.max_streams", max: 1_000_000)
         try positive(streamHeartbeatSeconds, "live_scores.heartbeat_s", max: 3_600)
         try positive(maxEventsPerRequest, "limits.max_events_per_request", max: 100_000)
+        try positive(maxBulkEvents, "limits.max_bulk_events", max: 1_000_000)
         if let url = webhookURL {
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationError(key: "webhooks.url", "`\(url)` must start with http:// or https:// (LEADGATE_WEBHOOK_URL overrides it).")

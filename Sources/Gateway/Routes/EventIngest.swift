@@ -10,6 +10,9 @@ struct EventBatchInput: Sendable {
     var issues: [FieldIssue] = []
     /// How issues name the events: `events` (`events[2].at`), or empty for a body that is one event.
     var pathPrefix = "events"
+    /// With `bulk`, every event names its lead (`lead_id`), in the same order as `events`.
+    var leadIDs: [String] = []
+    let bulk: Bool
 
     /// An event may say it happened at most this far in the future (clock skew).
     static let maxSkewMS: Int64 = 5 * 60_000
@@ -17,12 +20,20 @@ struct EventBatchInput: Sendable {
     static let maxProperties = 32
     static let maxStringChars = 8_000
 
-    init(_ node: JSONNode, nowMS: Int64, maxEvents: Int) {
+    /// Events already read (one lead's share of a bulk request).
+    init(events: [LeadEvent], options: ScoreOptions) {
+        self.events = events
+        self.options = options
+        bulk = false
+    }
+
+    init(_ node: JSONNode, nowMS: Int64, maxEvents: Int, bulk: Bool = false) {
+        self.bulk = bulk
         var list: [JSONNode] = []
         var prefix = "events"
         switch node {
         case .array(let items): list = items
-        case .object(let members) where members.contains(where: { $0.key == "type" }):
+        case .object(let members) where !bulk && members.contains(where: { $0.key == "type" }):
             list = [node]
             prefix = ""
             pathPrefix = ""
@@ -64,12 +75,17 @@ struct EventBatchInput: Sendable {
             return nil
         }
         var id: String?
+        var lead: String?
         var type: String?
         var time: Int64?
         var properties: [String: LeadValue] = [:]
         let before = issues.count
         for (key, value) in members {
             switch (key, value) {
+            case ("lead_id", .string(let s)) where bulk:
+                lead = s
+            case ("lead_id", _) where bulk:
+                issues.append(FieldIssue(field: at(key), message: "must be the lead's id as a string, not \(value.typeName)."))
             case ("event_id", .string(let s)):
                 if s.isEmpty || s.count > Self.maxIDChars || s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
                     issues.append(FieldIssue(field: at(key), message: "must be 1–\(Self.maxIDChars) printable characters; it has \(s.count)."))
@@ -130,6 +146,9 @@ struct EventBatchInput: Sendable {
         if !members.contains(where: { $0.key == "event_id" }) {
             issues.append(FieldIssue(field: at("event_id"), message: "is required: a unique id, so a retried event counts once."))
         }
+        if bulk, !members.contains(where: { $0.key == "lead_id" }) {
+            issues.append(FieldIssue(field: at("lead_id"), message: "is required in a bulk request: the lead this event belongs to."))
+        }
         if !members.contains(where: { $0.key == "type" }) {
             issues.append(FieldIssue(field: at("type"), message: "is required, e.g. `page_view` or `call_transcript`."))
         }
@@ -137,6 +156,7 @@ struct EventBatchInput: Sendable {
             issues.append(FieldIssue(field: at("at"), message: "is more than 5 minutes in the future. Check the sender's clock."))
         }
         guard issues.count == before, let id, let type else { return nil }
+        if bulk, let lead { leadIDs.append(lead) }
         return LeadEvent(id: id, type: type, atMS: time ?? nowMS, properties: properties)
     }
 }

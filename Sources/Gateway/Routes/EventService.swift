@@ -167,6 +167,68 @@ extension ScoringService {
         }
     }
 
+    /// Handles `POST /v1/leads/events`: events of many leads (each names its `lead_id`), grouped by
+    /// lead and handled as that lead's events request, 16 leads at a time. One entry per lead, in the
+    /// order of their first event: the lead's answer, or `{"index", "lead_id", "error"}`.
+    func ingestBulk(_ batch: EventBatchInput, nowMS: Int64) async -> Result<String, Problem> {
+        var issues = batch.issues
+        if issues.isEmpty {
+            for (index, lead) in batch.leadIDs.enumerated() {
+                for issue in validate(leadID: lead, notes: nil) {
+                    issues.append(FieldIssue(field: "events[\(index)].lead_id", message: issue.message))
+                }
+            }
+            issues += check(batch.events, path: "events", snapshot: registry.snapshot)
+        }
+        guard issues.isEmpty else { return .failure(.invalid(issues)) }
+        var order: [String] = []
+        var byLead: [String: [LeadEvent]] = [:]
+        for (lead, event) in zip(batch.leadIDs, batch.events) {
+            if byLead[lead] == nil { order.append(lead) }
+            byLead[lead, default: []].append(event)
+        }
+        let options = batch.options
+        var answers = [Result<String, Problem>?](repeating: nil, count: order.count)
+        await withTaskGroup(of: (Int, Result<String, Problem>).self) { group in
+            var next = 0
+            func start() {
+                guard next < order.count else { return }
+                let i = next
+                next += 1
+                let lead = order[i]
+                let events = byLead[lead] ?? []
+                group.addTask { (i, await self.ingest(leadID: lead, batch: EventBatchInput(events: events, options: options), nowMS: nowMS)) }
+            }
+            for _ in 0..<16 { start() }
+            for await (i, answer) in group {
+                answers[i] = answer
+                start()
+            }
+        }
+        var w = JSONWriter(capacity: 1024 * order.count + 128)
+        var failed = 0
+        w.beginObject()
+        w.field("leads_count", order.count)
+        w.field("events_count", batch.events.count)
+        w.key("results")
+        w.beginArray()
+        for (i, answer) in answers.enumerated() {
+            switch answer {
+            case .success(let json)?: w.raw(json)
+            case .failure(let problem)?:
+                failed += 1
+                Self.writeFailure(&w, index: i, leadID: order[i], problem: problem)
+            case nil:
+                failed += 1
+                Self.writeFailure(&w, index: i, leadID: order[i], problem: .invalid([]))
+            }
+        }
+        w.endArray()
+        w.field("failed", failed)
+        w.endObject()
+        return .success(w.text)
+    }
+
     /// The key that marks a live score's input as folded from events, so a refresh folds them again.
     static let foldMarker = "fold_events"
 

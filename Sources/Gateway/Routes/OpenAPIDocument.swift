@@ -535,6 +535,25 @@ enum OpenAPIDocument {
                 "x-required-scope": "crm.write.leads"
               }
             },
+            "/v1/leads/events": {
+              "post": {
+                "operationId": "postBulkEvents",
+                "tags": ["voice"],
+                "summary": "Record events of many leads at once (a tracking pipeline's batch)",
+                "description": "Needs scope `crm.write.leads`. `{\"events\": [...], \"options\": {...}}` where every event also names its `lead_id`; up to limits.max_bulk_events events. The events are grouped by lead and each lead is handled as POST /v1/leads/{lead_id}/events (16 leads at a time). One bad event refuses the whole request (422 naming it, e.g. `events[3].lead_id`), and nothing is stored. The answer lists, in the order of each lead's first event, the lead's answer or `{\"index\", \"lead_id\", \"error\": {problem}}` (e.g. the store did not answer for that lead).",
+                "parameters": [{"$ref": "#/components/parameters/RequestId"}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}, "example": {"events": [{"lead_id": "L-1001", "event_id": "t-88", "type": "page_view", "properties": {"page": "pricing"}}, {"lead_id": "L-1002", "event_id": "t-89", "type": "email_click"}], "options": {"explain": false}}}}},
+                "responses": {
+                  "200": {"description": "One entry per lead.", "content": {"application/json": {"schema": {"type": "object", "properties": {"leads_count": {"type": "integer"}, "events_count": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object"}}, "failed": {"type": "integer"}}}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "403": {"$ref": "#/components/responses/Forbidden"},
+                  "422": {"description": "A bad event, named (invalid-lead).", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                },
+                "security": [{"ApiKeyHeader": []}, {"BearerAuth": []}],
+                "x-required-scope": "crm.write.leads"
+              }
+            },
             "/v1/leads/{lead_id}/score/stream": {
               "get": {
                 "operationId": "streamLiveScore",

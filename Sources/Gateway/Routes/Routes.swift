@@ -40,6 +40,7 @@ struct Routes: Sendable {
         write.post("/v1/leads/{lead_id}/prewarm") { request, context in try await prewarm(request, context: context) }
         write.post("/v1/leads/prewarm") { request, context in try await prewarmBatch(request, context: context) }
         write.post("/v1/leads/{lead_id}/events") { request, context in try await events(request, context: context) }
+        write.post("/v1/leads/events") { request, context in try await bulkEvents(request, context: context) }
         read.get("/v1/leads/{lead_id}/score/stream") { request, context in try await scoreStream(request, context: context) }
         read.get("/v1/models") { _, _ in Self.json(modelsJSON()) }
 

@@ -22,6 +22,18 @@ extension Routes {
         }
     }
 
+    /// `POST /v1/leads/events`: `{"events": [{"lead_id", "event_id", "type", …}, …]}`, events of many
+    /// leads at once (a tracking pipeline's batch); each lead is handled as its own events request.
+    func bulkEvents(_ request: Request, context: GatewayContext) async throws -> Response {
+        let data = try await readJSON(request, limit: config.maxBatchBodyBytes)
+        let now = ScoringService.nowMS()
+        let batch = EventBatchInput(try Self.parse(data), nowMS: now, maxEvents: config.maxBulkEvents, bulk: true)
+        switch await service.ingestBulk(batch, nowMS: now) {
+        case .success(let json): return streamed(json)
+        case .failure(let problem): throw problem
+        }
+    }
+
     /// `GET /v1/leads/{lead_id}/score/stream`: Server-Sent Events. The current live score first (unless
     /// `Last-Event-ID` already names it), then an `event: score` for every change of score, badge or
     /// LLM status, each with `id:` = the score's store time; a comment every `live_scores.heartbeat_s`

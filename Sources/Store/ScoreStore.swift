@@ -109,6 +109,13 @@ public struct StoreStatus: Sendable {
     public var connections: Int
     /// Entries held in the process (memory store, or the Redis store's local copy of live scores).
     public var localEntries: Int
+    /// Live-score reads served by the near copy (no round trip), by Redis, and by the copy of the
+    /// scores this gateway wrote while Redis was down (Redis store only).
+    public var liveReadsNear = 0
+    public var liveReadsRedis = 0
+    public var liveReadsLocal = 0
+    /// Whether Redis reports changes of live keys to this gateway (the near copy is in use).
+    public var tracking = false
 
     public init(
         kind: String, up: Bool, detail: String? = nil, secondsInState: Double = 0, failures: Int = 0, timeouts: Int = 0, dropped: Int = 0,

@@ -208,6 +208,10 @@ final class Box<T: Sendable>: Sendable {
                 let near = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score")
                 #expect(near.status == 200 && ContinuousClock.now - start < .milliseconds(80))
                 redis.resume()
+                let metrics = try await HTTPClient.send("GET", "\(two)/metrics").text
+                #expect(metrics.contains(#"leadgate_live_reads_total{source="near"} 1"#))
+                #expect(metrics.contains(#"leadgate_live_reads_total{source="redis"} 1"#))
+                #expect(metrics.contains("leadgate_live_tracking 1"))
                 // Gateway one changes the score: gateway two's next reads see it within a moment.
                 let hot = try await HTTPClient.send("POST", "\(one)/v1/leads/score", json: try WebhookTests.hotLead("NEAR-1"))
                 #expect(try hot.json()["badge"] as? String == "hot" && warm.status == 200)

@@ -215,6 +215,15 @@ public final class GatewayMetrics: Sendable {
         out += "# HELP leadgate_live_scores Entries this process holds (live scores; and cached answers without Redis).\n"
         out += "# TYPE leadgate_live_scores gauge\n"
         out += "leadgate_live_scores \(status.localEntries)\n"
+        if status.kind == "redis" {
+            out += "# HELP leadgate_live_reads_total Live-score reads by source: near (this gateway's copy, kept exact by Redis "
+            out += "invalidations), redis, local (this gateway's own scores while Redis is down).\n# TYPE leadgate_live_reads_total counter\n"
+            out += "leadgate_live_reads_total{source=\"near\"} \(status.liveReadsNear)\n"
+            out += "leadgate_live_reads_total{source=\"redis\"} \(status.liveReadsRedis)\n"
+            out += "leadgate_live_reads_total{source=\"local\"} \(status.liveReadsLocal)\n"
+            out += "# HELP leadgate_live_tracking Whether Redis reports live-key changes to this gateway (the near copy is in use).\n"
+            out += "# TYPE leadgate_live_tracking gauge\nleadgate_live_tracking \(status.tracking ? 1 : 0)\n"
+        }
         out += "# HELP leadgate_cache_lookups_total Lookups of cached LLM answers by result.\n# TYPE leadgate_cache_lookups_total counter\n"
         out += "leadgate_cache_lookups_total{result=\"hit\"} \(s.cacheHits)\n"
         out += "leadgate_cache_lookups_total{result=\"miss\"} \(s.cacheMisses)\n"

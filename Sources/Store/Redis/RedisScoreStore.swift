@@ -36,6 +36,9 @@ public final class RedisScoreStore: ScoreStore {
     /// a live key to this gateway (client-side caching with `CLIENT TRACKING … BCAST`).
     private let near: Mutex<NearLive>
     private let nearEnabled = Atomic<Bool>(false)
+    private let readsNear = Atomic<Int>(0)
+    private let readsRedis = Atomic<Int>(0)
+    private let readsLocal = Atomic<Int>(0)
 
     struct NearLive {
         static let stripes = 4096
@@ -207,7 +210,10 @@ public final class RedisScoreStore: ScoreStore {
                 generation = near.generations[stripe]
                 return near.cache.get(leadID)
             }
-            if let hit { return .success(hit) }
+            if let hit {
+                readsNear.add(1, ordering: .relaxed)
+                return .success(hit)
+            }
         }
         do {
             let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
@@ -216,6 +222,7 @@ public final class RedisScoreStore: ScoreStore {
             guard case .array(let fields) = reply, fields.count == 3 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
             guard let json = fields[0].text else { return .success(nil) }
             let record = LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text)
+            readsRedis.add(1, ordering: .relaxed)
             if useNear {
                 let ttl = limits.nearLiveTTL
                 near.withLock { near in
@@ -225,7 +232,10 @@ public final class RedisScoreStore: ScoreStore {
             return .success(record)
         } catch {
             // Redis cannot answer: serve what this gateway scored itself, if anything.
-            if let record = local.withLock({ $0.get(leadID) }) { return .success(record) }
+            if let record = local.withLock({ $0.get(leadID) }) {
+                readsLocal.add(1, ordering: .relaxed)
+                return .success(record)
+            }
             return .failure(error)
         }
     }
@@ -328,10 +338,15 @@ public final class RedisScoreStore: ScoreStore {
 
     public var status: StoreStatus {
         let health = pool.health
-        return StoreStatus(
+        var status = StoreStatus(
             kind: kind, up: health.up, detail: health.up ? nil : health.lastError, secondsInState: (ContinuousClock.now - health.since).secondsDouble,
             failures: health.failures, timeouts: health.timeouts, dropped: health.dropped, connections: health.connected,
             localEntries: local.withLock { $0.count })
+        status.liveReadsNear = readsNear.load(ordering: .relaxed)
+        status.liveReadsRedis = readsRedis.load(ordering: .relaxed)
+        status.liveReadsLocal = readsLocal.load(ordering: .relaxed)
+        status.tracking = nearEnabled.load(ordering: .relaxed)
+        return status
     }
 
     public func shutdown() {

@@ -162,7 +162,7 @@ extension ScoringService {
             for (field, value) in folded.values.sorted(by: { $0.key < $1.key }) { w.key(field); Self.write(&w, value) }
             w.endObject()
             var text = w.text
-            text += scored.json.hasPrefix("{") && scored.json.count > 2 ? "," + scored.json.dropFirst() : "}"
+            text += scored.json.utf8.first == UInt8(ascii: "{") && scored.json.utf8.count > 2 ? "," + scored.json.dropFirst() : "}"
             return .success(text)
         }
     }

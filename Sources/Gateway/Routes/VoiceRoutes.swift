@@ -42,31 +42,36 @@ extension Routes {
         let id = context.parameters.get("lead_id") ?? ""
         let issues = service.validate(leadID: id, notes: nil)
         guard issues.isEmpty else { throw Problem.invalid(issues) }
-        guard let subscription = service.feed.subscribe(id, limit: config.maxStreams) else {
-            throw Problem(
-                .serviceUnavailable, slug: "too-many-streams", title: "Too many score streams",
-                detail:
-                    "This gateway already serves \(config.maxStreams) streams (live_scores.max_streams). Retry, or poll GET /v1/leads/{id}/score.",
-                headers: [.retryAfter: "5"])
-        }
-        let initial = try? await service.store.liveScore(id, timeout: .milliseconds(config.redisReadTimeoutMS)).get()
+        let limit = config.maxStreams
+        let feed = service.feed
+        guard feed.count < limit else { throw Self.tooManyStreams(limit) }
+        let store = service.store
+        let readTimeout = Duration.milliseconds(config.redisReadTimeoutMS)
         let lastEventID = request.headers[.lastEventID]
         let heartbeat = config.streamHeartbeatSeconds
-        let feed = service.feed
         let metrics = self.metrics
         let lifecycle = self.lifecycle
-        metrics.streamOpened(1)
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                subscription.continuation.yield(.tick)
-            }
-        }
+        // Everything the stream holds is taken inside the body, so that it is released by the same
+        // code however the stream ends (the client leaves, a shutdown, an error).
         let body = ResponseBody { writer in
+            guard let subscription = feed.subscribe(id, limit: limit) else {
+                try await writer.write(ByteBuffer(string: "event: close\ndata: {\"reason\":\"too many streams; retry\"}\n\n"))
+                try await writer.finish(nil)
+                return
+            }
+            lifecycle.bodyStarted()
+            metrics.streamOpened(1)
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    subscription.continuation.yield(.tick)
+                }
+            }
             defer {
                 ticker.cancel()
                 feed.unsubscribe(id, id: subscription.id)
                 metrics.streamOpened(-1)
+                lifecycle.bodyFinished()
             }
             try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
             var last: String?
@@ -82,7 +87,8 @@ extension Routes {
                 try await writer.write(ByteBuffer(string: "event: score\nid: \(record.storedAtMS)\ndata: \(data)\n\n"))
                 metrics.streamSent()
             }
-            if let initial = initial ?? nil {
+            // Subscribed first, then read: a change in between is not missed.
+            if let initial = try? await store.liveScore(id, timeout: readTimeout).get() {
                 if lastEventID == String(initial.storedAtMS) {
                     last = Self.changeKey(initial.json)
                     lastStored = initial.storedAtMS
@@ -94,19 +100,17 @@ extension Routes {
             }
             var ticks = 0
             for await item in subscription.stream {
+                if lifecycle.isDraining {
+                    try await writer.write(ByteBuffer(string: "event: close\ndata: {\"reason\":\"shutting down; reconnect\"}\n\n"))
+                    break
+                }
                 switch item {
                 case .record(let record):
                     try await send(record)
                 case .tick:
-                    if lifecycle.isDraining {
-                        try await writer.write(ByteBuffer(string: "event: close\ndata: {\"reason\":\"shutting down; reconnect\"}\n\n"))
-                        break
-                    }
                     ticks += 1
                     if ticks % heartbeat == 0 { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
-                    continue
                 }
-                if lifecycle.isDraining { break }
             }
             try await writer.finish(nil)
         }
@@ -114,6 +118,13 @@ extension Routes {
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", .accelBuffering: "no"],
             body: body)
+    }
+
+    static func tooManyStreams(_ limit: Int) -> Problem {
+        Problem(
+            .serviceUnavailable, slug: "too-many-streams", title: "Too many score streams",
+            detail: "This gateway already serves \(limit) streams (live_scores.max_streams). Retry, or poll GET /v1/leads/{id}/score.",
+            headers: [.retryAfter: "5"])
     }
 
     /// What a stream compares to decide a score changed: score, badge and LLM status.

@@ -9,6 +9,9 @@
 #   2. live-score reads: GET /v1/leads/{id}/score over 1,000 leads at about 5,000 requests/s, alone and
 #      while the events of 1. keep arriving (target p99 ≤ 2 ms), against GET /healthz (the floor of a
 #      request on this machine with wrk on the same cores).
+#   3. score streams: the time from sending an event to its new score arriving on an open stream
+#      (Benchmarks/load/stream_latency.py), on the same gateway and through a second gateway on the
+#      same Redis (pub/sub).
 # Usage: Benchmarks/load/voice.sh [--no-build] [--duration S]
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -40,12 +43,14 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
 line() { grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$1" | tr -s ' ' | tr '\n' ' '; }
 
-rport=$(port); up=$(port); gw=$(port); pp=$(port)
+rport=$(port); up=$(port); gw=$(port); gw2=$(port); pp=$(port)
 redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --dir "$work" >/dev/null & pids+=($!)
 python3 "$here/mock_llm.py" --port "$up" --delay-ms 200 & pids+=($!)
 printf 'llm:\n  prompt: %s\n  breaker:\n    consecutive_failures: 0\n' "$root/prompts/lead-adjust.prompt" > "$work/leadgate.yaml"
 LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
   --port "$gw" --models "$root/config/models" 2>"$work/leadgate.log" & pids+=($!)
+LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
+  --port "$gw2" --models "$root/config/models" 2>"$work/leadgate2.log" & pids+=($!)
 peer=0
 if [ -d "$peer_dir" ]; then
   (cd "$peer_dir" && PEER_MODEL="$root/config/models/realestate/model.json" PEER_REDIS_URL="redis://127.0.0.1:$rport/1" \
@@ -53,6 +58,7 @@ if [ -d "$peer_dir" ]; then
   peer=1
 fi
 wait_http "http://127.0.0.1:$gw/healthz"
+wait_http "http://127.0.0.1:$gw2/healthz"
 python3 - "$work" <<'PY'
 import json, sys
 work = sys.argv[1]
@@ -100,3 +106,12 @@ echo "    (the events meanwhile:            $(line "$work/events-mixed.txt"))"
 if [ "$peer" = 1 ]; then
   echo "    peer: no live-score read (the nearest is a score request; see 1.)"
 fi
+
+echo "### 3. score streams: event sent → its new score on an open stream (200 changes each)"
+for lead in STREAM-1 STREAM-2; do
+  curl -s -o /dev/null -H 'Content-Type: application/json' \
+    --data-binary "$(python3 -c 'import json,sys; d=json.load(open("examples/lead.json")); d["lead_id"]=sys.argv[1]; d["options"]={"rerank": False}; print(json.dumps(d))' $lead)" \
+    "http://127.0.0.1:$gw/v1/leads/score"
+done
+echo "    same gateway:          $(python3 "$here/stream_latency.py" --stream "http://127.0.0.1:$gw" --post "http://127.0.0.1:$gw" --lead STREAM-1)"
+echo "    through another gateway (Redis pub/sub): $(python3 "$here/stream_latency.py" --stream "http://127.0.0.1:$gw2" --post "http://127.0.0.1:$gw" --lead STREAM-2)"

@@ -131,6 +131,29 @@ import Testing
         #expect(server.logText.contains(#""msg":"stopped""#))
     }
 
+    @Test func sigtermClosesScoreStreamsWithAnEvent() throws {
+        let server = try Server()
+        final class Reply: Sendable { let value = Mutex<(Int, String)?>(nil) }
+        let reply = Reply()
+        let thread = Thread {
+            let result = try? Self.curl(["-N", "--max-time", "20", server.url("/v1/leads/SSE-1/score/stream").absoluteString])
+            reply.value.withLock { $0 = result }
+        }
+        thread.start()
+        usleep(500_000)
+        let start = Date()
+        kill(server.process.processIdentifier, SIGTERM)
+        let status = server.waitForExit()
+        #expect(status == 0, "exit \(String(describing: status)): \(server.logText.suffix(500))")
+        #expect(Date().timeIntervalSince(start) < 5, "a stream does not hold the shutdown")
+        let deadline = Date().addingTimeInterval(10)
+        while reply.value.withLock({ $0 }) == nil, Date() < deadline { usleep(20_000) }
+        let (code, text) = try #require(reply.value.withLock { $0 })
+        #expect(code == 200)
+        #expect(text.contains(": no score yet"))
+        #expect(text.contains("event: close"), "\(text)")
+    }
+
     @Test func sighupReloadsTheModels() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leadgate-hup-\(UUID().uuidString)/realestate")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

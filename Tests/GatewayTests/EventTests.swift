@@ -193,6 +193,21 @@ import Testing
                     $0.contains("event: score")
                 }
                 #expect(!resumed.text.contains("event: score"))
+                // What the caller says reaches the LLM as (untrusted) notes with the next refresh.
+                let said = "We sold our house last week and the bank pre-approved us."
+                _ = try await Self.post(base, "E-5", #"{"event_id": "s-2", "type": "call_transcript", "properties": {"text": "\#(said)"}}"#)
+                var seen = false
+                for _ in 0..<100 {
+                    let bodies = log.requests.compactMap { try? JSONSerialization.data(withJSONObject: $0) }.map {
+                        String(decoding: $0, as: UTF8.self)
+                    }
+                    if bodies.contains(where: { $0.contains(said) }) {
+                        seen = true
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(seen, "the transcript segment is in the LLM request")
             }
         }
     }

@@ -93,6 +93,17 @@ import Testing
         #expect(tone == .number((expected * 1000).rounded() / 1000))
     }
 
+    @Test func theTranscriptForTheLLMIsTheLatestSegmentsOldestFirst() throws {
+        let rules = try Self.rules()
+        let events = [
+            Self.event("s1", "call_transcript", daysAgo: 0.01, ["text": .string("third")]),
+            Self.event("s3", "call_transcript", daysAgo: 0.03, ["text": .string("first")]),
+            Self.event("s2", "call_transcript", daysAgo: 0.02, ["text": .string("second")]),
+            Self.event("p", "page_view", daysAgo: 0, ["text": .string("not a transcript")]),
+        ]
+        #expect(rules.transcript(events) == ["second", "third"])  // segments: 2
+    }
+
     @Test func theSentimentMethodIsTheDocumentedOne() {
         #expect(Sentiment.score("") == 0)
         #expect(Sentiment.score("The weather is mild.") == 0)

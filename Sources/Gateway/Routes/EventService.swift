@@ -108,11 +108,13 @@ extension ScoringService {
         let values = rules.fold(all, nowMS: nowMS)
         var merged = base
         for (field, value) in values { merged.features[field] = value }
+        merged.notes = Self.notes(base.notes, transcript: rules.transcript(all), limit: config.maxNotesChars)
         switch evaluate(merged, snapshot: snapshot) {
         case .failure(let problem): return .failure(problem)
         case .success(var lead):
             var plain = lead
             plain.features = base.features
+            plain.notes = base.notes
             lead.storedInput = Self.inputJSON(plain, marker: true)
             return .success(Folded(lead: lead, inserted: log.inserted, held: all.count, values: values))
         }
@@ -227,6 +229,18 @@ extension ScoringService {
         w.field("failed", failed)
         w.endObject()
         return .success(w.text)
+    }
+
+    /// The lead's notes with the latest transcript segments after them, within `limit` characters
+    /// (the oldest transcript text goes first). The LLM step reads them as untrusted notes.
+    static func notes(_ notes: String?, transcript: [String], limit: Int) -> String? {
+        guard !transcript.isEmpty else { return notes }
+        let head = notes.map { $0 + "\n\n" } ?? ""
+        var said = "What the caller said (latest call transcript segments, oldest first):\n" + transcript.joined(separator: "\n")
+        let room = limit - head.count
+        guard room > 80 else { return notes }
+        if said.count > room { said = "…" + said.suffix(room - 1) }
+        return head + said
     }
 
     /// The key that marks a live score's input as folded from events, so a refresh folds them again.

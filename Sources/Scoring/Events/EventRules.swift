@@ -132,6 +132,23 @@ public struct EventRules: Sendable {
         max(0, Double(nowMS - event.atMS) / millisecondsPerDay)
     }
 
+    /// The transcript text the `sentiment` rules read, oldest first: the latest `segments` of each
+    /// rule's events (for the LLM step, which reads what the caller said as untrusted notes).
+    public func transcript(_ events: [LeadEvent]) -> [String] {
+        var texts: [(at: Int64, id: String, text: String)] = []
+        var seen: Set<String> = []
+        for rule in rules {
+            guard case .sentiment(let property, let segments) = rule.fold else { continue }
+            var taken = 0
+            for event in events.sorted(by: { $0.atMS != $1.atMS ? $0.atMS > $1.atMS : $0.id > $1.id }) where taken < segments && rule.matches(event) {
+                guard case .string(let text)? = event.properties[property] else { continue }
+                taken += 1
+                if seen.insert(event.id).inserted { texts.append((event.atMS, event.id, text)) }
+            }
+        }
+        return texts.sorted { $0.at != $1.at ? $0.at < $1.at : $0.id < $1.id }.map(\.text)
+    }
+
     /// The events to drop: those older than `retention_days`, then the oldest beyond `max_per_lead`.
     public func expired(_ events: [LeadEvent], nowMS: Int64) -> [String] {
         let cutoff = nowMS - Int64(retentionDays * Self.millisecondsPerDay)

@@ -53,6 +53,7 @@ import Testing
             let after = try #require(body["score"] as? Int)
             #expect(after > before + 20, "pre-approval, a tour and a warm call move the score: \(before) → \(after)")
             #expect((body["speakable"] as? String)?.isEmpty == false)
+            #expect(VoiceTests.rerankStatus(body) == "disabled", "no LLM is configured")
             // Fields no rule folds keep what the score request sent.
             let reasons = try #require(body["reasons"] as? [[String: Any]])
             #expect(!reasons.isEmpty)

@@ -136,7 +136,7 @@ extension ScoringService {
             let lead = folded.lead
             let wantsLLM = lead.rerank && reranker != nil
             let scored = finish(
-                lead, outcome: wantsLLM ? Self.pending : RerankOutcome.fallback(.skipped, "the request asked for no rerank"),
+                lead, outcome: wantsLLM ? Self.pending : noLLMStep(lead),
                 scoredAt: Timestamp.iso8601(Date()))
             saveLive(scored, lead: lead)
             if wantsLLM { refreshInBackground(lead) }

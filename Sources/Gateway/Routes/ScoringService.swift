@@ -451,6 +451,13 @@ public final class ScoringService: Sendable {
         }
     }
 
+    /// The rerank outcome of a lead whose LLM step will not run: skipped by the request, or disabled.
+    func noLLMStep(_ lead: Evaluated) -> RerankOutcome {
+        lead.rerank
+            ? .fallback(.disabled, "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)")
+            : .fallback(.skipped, "the request asked for no rerank")
+    }
+
     /// The rerank outcome of a live score written before its LLM step ends.
     static let pending = RerankOutcome(result: .fallback(.skipped, detail: "pending"))
 
@@ -543,7 +550,7 @@ public final class ScoringService: Sendable {
         case .success(let lead):
             let wantsLLM = lead.rerank && reranker != nil
             let now = finish(
-                lead, outcome: wantsLLM ? Self.pending : RerankOutcome.fallback(.skipped, "the request asked for no rerank"),
+                lead, outcome: wantsLLM ? Self.pending : noLLMStep(lead),
                 scoredAt: Timestamp.iso8601(Date()))
             saveLive(now, lead: lead)
             if wantsLLM { refreshInBackground(lead) }

@@ -68,4 +68,21 @@ import Testing
             }
         }
     }
+
+    @Test func aScoreRequestDuringARefreshIsNotOverwrittenByIt() async throws {
+        try await withMockLLM({ _, _ in .adjustment(1.2, delay: .milliseconds(300)) }) { llm, log in
+            try await withGateway(yaml: Self.yaml(llm)) { base in
+                // A prewarm starts an LLM refresh; the CRM then sends the lead's new full picture.
+                _ = try await HTTPClient.send("POST", "\(base)/v1/leads/R-9/prewarm", json: try exampleLead(id: "R-9"))
+                let newer = try await HTTPClient.send(
+                    "POST", "\(base)/v1/leads/score", json: try WebhookTests.hotLead("R-9")
+                ).json()
+                try await Task.sleep(for: .milliseconds(600))  // the refresh has answered by now
+                #expect(log.requests.count >= 1)
+                let live = try await HTTPClient.send("GET", "\(base)/v1/leads/R-9/score").json()
+                #expect(live["score"] as? Int == newer["score"] as? Int, "the older refresh did not overwrite the newer score")
+                #expect(live["badge"] as? String == "hot")
+            }
+        }
+    }
 }

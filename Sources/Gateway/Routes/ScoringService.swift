@@ -378,6 +378,7 @@ public final class ScoringService: Sendable {
     /// Stores a lead's new live score. With webhooks, the previous live score is read first (after
     /// the response, in the background) and a change of badge is posted.
     func saveLive(_ scored: Scored, lead: Evaluated) {
+        supersedeRefreshes(CollectionOfOne(scored.leadID))
         let record = LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))
         guard let webhooks else {
             store.saveLiveScores([record])
@@ -397,6 +398,7 @@ public final class ScoringService: Sendable {
     /// Stores a batch's live scores; with webhooks, reads the previous ones first (in one round trip,
     /// after the response) and posts each change of badge.
     func saveLive(batch records: [LiveRecord], models: [LoadedModel]) {
+        supersedeRefreshes(records.lazy.map(\.leadID))
         guard let webhooks, !records.isEmpty else {
             store.saveLiveScores(records)
             feed.publish(records)
@@ -481,16 +483,18 @@ public final class ScoringService: Sendable {
             while true {
                 let outcome = await self.rerank(current, deadline: ContinuousClock.now.advanced(by: .milliseconds(self.config.llmTimeoutMS)))
                 let scored = self.finish(current, outcome: outcome, scoredAt: Timestamp.iso8601(Date()))
-                let next = self.refreshing.withLock { r -> Evaluated? in
-                    if let next = r[current.leadID]?.next {
+                let (next, superseded) = self.refreshing.withLock { r -> (Evaluated?, Bool) in
+                    let entry = r[current.leadID]
+                    if let next = entry?.next {
                         r[current.leadID] = Refresh()
-                        return next
+                        return (next, false)
                     }
                     r[current.leadID] = nil
-                    return nil
+                    return (nil, entry?.superseded ?? false)
                 }
                 guard let next else {
-                    self.saveLive(scored, lead: current)
+                    // A score request stored a newer score meanwhile: this answer is outdated.
+                    if !superseded { self.saveLive(scored, lead: current) }
                     return
                 }
                 current = next
@@ -502,6 +506,16 @@ public final class ScoringService: Sendable {
     /// A lead's refresh in flight, and the newer version of the lead to score after it.
     struct Refresh: Sendable {
         var next: Evaluated?
+        /// A live score was stored for the lead after this refresh started (a score request).
+        var superseded = false
+    }
+
+    /// Marks the refreshes in flight for these leads as outdated: a newer live score is being stored.
+    func supersedeRefreshes<S: Sequence>(_ leadIDs: S) where S.Element == String {
+        refreshing.withLock { r in
+            guard !r.isEmpty else { return }
+            for id in leadIDs where r[id] != nil { r[id]?.superseded = true }
+        }
     }
 
     func isRefreshing(_ leadID: String) -> Bool { refreshing.withLock { $0[leadID] != nil } }

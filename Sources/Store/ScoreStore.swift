@@ -33,9 +33,10 @@ public protocol ScoreStore: Sendable {
     func dropEvents(leadID: String, ids: [String])
 
     /// Calls `handler` with the ids of leads whose live score another gateway (or this one) stored,
-    /// so that score streams open here see changes made anywhere. The memory store has no other
-    /// gateways and never calls it.
-    func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void)
+    /// so that score streams open here see changes made anywhere; with nil when changes may have been
+    /// missed (the subscription came back after a break), so the caller reads again what it watches.
+    /// The memory store has no other gateways and never calls it.
+    func watchLiveChanges(_ handler: @escaping @Sendable ([String]?) -> Void)
 
     /// Takes the cross-gateway lock of an LLM call for `ttl`; true when this caller holds it (or
     /// when no other gateway can hold it: the memory store, or Redis unreachable).

@@ -244,6 +244,32 @@ import Testing
         }
     }
 
+    /// Pub/sub keeps nothing for a subscriber that is away: when gateway B's subscription comes back,
+    /// B reads again every lead a stream watches, so a change made meanwhile is not lost.
+    @Test func aStreamCatchesUpAfterItsGatewaysSubscriptionBreaks() async throws {
+        let redis = try RedisServer()
+        let yaml = "redis:\n  url: \(redis.url())\n"
+        try await withGateway(yaml: yaml) { a in
+            try await withGateway(yaml: yaml) { b in
+                _ = try await HTTPClient.send("POST", "\(a)/v1/leads/score", json: Self.lead("K-1"))
+                async let streamed = HTTPClient.stream("\(b)/v1/leads/K-1/score/stream", timeoutMS: 6_000) { text in
+                    text.components(separatedBy: "event: score").count >= 3
+                }
+                try await Task.sleep(for: .milliseconds(700))
+                // Drop every pub/sub connection, then change the score before B's subscriber is back.
+                let kill = Process()
+                kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                kill.arguments = ["redis-cli", "-p", String(redis.port), "CLIENT", "KILL", "TYPE", "pubsub"]
+                kill.standardOutput = FileHandle.nullDevice
+                try kill.run()
+                kill.waitUntilExit()
+                let changed = try await Self.post(a, "K-1", #"{"event_id": "k-1", "type": "preapproval"}"#).json()
+                let stream = try await streamed
+                #expect(stream.text.contains(#""score":\#(changed["score"] as? Int ?? -1)"#), "\(stream.text.suffix(300))")
+            }
+        }
+    }
+
     @Test func streamsWaitForAFirstScoreAndAreBounded() async throws {
         try await withGateway(yaml: "live_scores:\n  max_streams: 1\n") { base in
             async let first = HTTPClient.stream("\(base)/v1/leads/N-1/score/stream", timeoutMS: 5_000) { $0.contains("event: score") }

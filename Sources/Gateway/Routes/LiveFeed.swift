@@ -48,6 +48,9 @@ final class LiveFeed: Sendable {
         count > 0 && streams.withLock { $0[leadID] != nil }
     }
 
+    /// Every lead a stream watches now.
+    var watchedIDs: [String] { streams.withLock { Array($0.keys) } }
+
     func publish(_ records: [LiveRecord]) {
         guard count > 0 else { return }
         let targets = streams.withLock { s in records.compactMap { r in s[r.leadID].map { (r, Array($0.values)) } } }

@@ -443,8 +443,9 @@ public final class ScoringService: Sendable {
 
     /// Live scores stored by any gateway (Redis pub/sub): the ones a stream here watches are read and
     /// passed on (a stream skips a score it has already sent).
-    func liveChangedElsewhere(_ ids: [String]) {
-        let watched = ids.filter { feed.isWatched($0) }
+    func liveChangedElsewhere(_ ids: [String]?) {
+        // nil: the subscription came back after a break; read again every lead a stream watches.
+        let watched = ids.map { $0.filter { feed.isWatched($0) } } ?? feed.watchedIDs
         guard !watched.isEmpty else { return }
         Task.detached {
             guard case .success(let records) = await self.store.liveScores(watched, timeout: .milliseconds(self.config.redisReadTimeoutMS))

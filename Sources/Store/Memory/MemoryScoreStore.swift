@@ -76,7 +76,7 @@ public final class MemoryScoreStore: ScoreStore {
         }
     }
 
-    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void) {}
+    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]?) -> Void) {}
 
     public func lock(_ hash: String, ttl: Duration, timeout: Duration) async -> Bool { true }
 

@@ -36,6 +36,8 @@ public final class RedisScoreStore: ScoreStore {
     /// a live key to this gateway (client-side caching with `CLIENT TRACKING … BCAST`).
     private let near: Mutex<NearLive>
     private let nearEnabled = Atomic<Bool>(false)
+    /// Whether the change subscription has been up once (a later subscription is a comeback).
+    private let subscribedBefore = Atomic<Bool>(false)
     private let readsNear = Atomic<Int>(0)
     private let readsRedis = Atomic<Int>(0)
     private let readsLocal = Atomic<Int>(0)
@@ -84,7 +86,7 @@ public final class RedisScoreStore: ScoreStore {
     /// The pub/sub channel of live-score changes: each message is lead ids, one per line.
     public var changesChannel: String { "\(prefix)live:changed" }
 
-    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]) -> Void) {
+    public func watchLiveChanges(_ handler: @escaping @Sendable ([String]?) -> Void) {
         let changes = changesChannel
         let livePrefix = liveKey("")
         let useNear = limits.nearLiveTTL > .zero
@@ -92,9 +94,11 @@ public final class RedisScoreStore: ScoreStore {
             endpoint: pool.endpoint, channels: [changes], trackingPrefix: useNear ? livePrefix : nil,
             onState: { [weak self] subscribed, tracking in
                 guard let self else { return }
-                // Changes may have been missed while disconnected: start the near copy afresh.
+                // Changes may have been missed while disconnected: start the near copy afresh, and
+                // have the watchers read again what they watch.
                 self.near.withLock { $0.invalidateAll() }
                 self.nearEnabled.store(subscribed && tracking, ordering: .relaxed)
+                if subscribed, self.subscribedBefore.exchange(true, ordering: .relaxed) { handler(nil) }
             },
             handler: { [weak self] channel, payload in
                 if channel == changes {

@@ -607,7 +607,7 @@ enum OpenAPIDocument {
                 "responses": {
                   "200": {
                     "description": "The line to say, with the live score.",
-                    "content": {"application/json": {"schema": {"type": "object", "properties": {"result": {"type": "string"}, "lead_id": {"type": "string"}, "score": {"type": "integer"}, "badge": {"type": "string"}, "stale": {"type": "boolean"}, "as_of": {"type": "string"}}}, "example": {"result": "Hot lead, 86 out of 100, mainly: pre-approved for a mortgage.", "lead_id": "RT-1", "score": 86, "badge": "hot", "stale": true, "as_of": "2026-11-23T04:31:02.114Z"}}}
+                    "content": {"application/json": {"schema": {"type": "object", "properties": {"result": {"type": "string"}, "lead_id": {"type": "string"}, "score": {"type": "integer"}, "badge": {"type": "string"}, "stale": {"type": "boolean"}, "as_of": {"type": "string"}}}, "example": {"result": "Warm lead, 47 out of 100, mainly: positive tone on the last call. Next, ask: Have you been pre-approved for a mortgage yet?", "lead_id": "RT-1", "score": 47, "badge": "warm", "stale": false, "as_of": "2026-11-23T05:33:55.441Z"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "403": {"$ref": "#/components/responses/Forbidden"},

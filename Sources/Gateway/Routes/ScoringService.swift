@@ -375,28 +375,15 @@ public final class ScoringService: Sendable {
         return w.text
     }
 
-    /// Stores a lead's new live score. With webhooks, the previous live score is read first (after
-    /// the response, in the background) and a change of badge is posted.
+    /// Stores a lead's new live score (see ``saveLive(batch:models:)``).
     func saveLive(_ scored: Scored, lead: Evaluated) {
-        supersedeRefreshes(CollectionOfOne(scored.leadID))
         let record = LiveRecord(leadID: scored.leadID, json: scored.json, storedAtMS: Self.nowMS(), input: Self.inputJSON(lead))
-        guard let webhooks else {
-            store.saveLiveScores([record])
-            feed.publish([record])
-            return
-        }
-        Task.detached {
-            let previous = await self.store.liveScore(record.leadID, timeout: .milliseconds(self.config.redisReadTimeoutMS))
-            self.store.saveLiveScores([record])
-            self.feed.publish([record])
-            guard case .success(let old?) = previous, let before = Self.badge(old.json), before != scored.badge.rawValue else { return }
-            self.badgeChanged(
-                leadID: record.leadID, from: before, to: scored.badge.rawValue, json: scored.json, model: lead.model, webhooks: webhooks)
-        }
+        saveLive(batch: [record], models: [lead.model])
     }
 
-    /// Stores a batch's live scores; with webhooks, reads the previous ones first (in one round trip,
-    /// after the response) and posts each change of badge.
+    /// Stores live scores and tells this gateway's score streams; with webhooks, reads the previous
+    /// scores first (in one round trip, after the response) and posts each change of badge. A refresh
+    /// in flight for one of these leads will not store its older answer.
     func saveLive(batch records: [LiveRecord], models: [LoadedModel]) {
         supersedeRefreshes(records.lazy.map(\.leadID))
         guard let webhooks, !records.isEmpty else {

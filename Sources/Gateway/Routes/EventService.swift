@@ -35,7 +35,7 @@ extension ScoringService {
                     FieldIssue(
                         field: "\(at)type",
                         message: accepted.isEmpty
-                            ? "cannot be taken: no loaded model declares `events` in its manifest. Add an `events` block (see config/README.md)."
+                            ? "cannot be taken: no loaded model declares `events` in its manifest. Add an `events` block to a manifest (README: Models and manifests)."
                             : "`\(event.type)` is not an event type of the loaded models. Use one of: \(list)."))
                 continue
             }

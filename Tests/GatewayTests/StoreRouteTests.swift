@@ -252,6 +252,34 @@ final class Box<T: Sendable>: Sendable {
         }
     }
 
+    /// An erasure on one gateway also purges the other gateways' near copies of the lead's cached
+    /// answers (Redis reports the deleted keys), instead of leaving them for cache.local_ttl_s.
+    @Test func anErasureReachesOtherGatewaysCopiesOfTheAnswers() async throws {
+        let redis = try RedisServer()
+        try await withMockLLM({ _, _ in .adjustment(1.1) }) { llm, log in
+            let yaml = Self.yaml(llm: llm, redis: redis)
+            try await withGateway(yaml: yaml) { one in
+                try await withGateway(yaml: yaml) { two in
+                    try await Task.sleep(for: .milliseconds(300))  // both subscribed
+                    let lead = try exampleLead(id: "ERASE-NEAR")
+                    #expect(try Self.rerank(try await HTTPClient.send("POST", "\(one)/v1/leads/score", json: lead))["status"] as? String == "applied")
+                    // Gateway two reads the answer from Redis, twice (the second from its near copy).
+                    for _ in 0..<2 {
+                        #expect(
+                            try Self.rerank(try await HTTPClient.send("POST", "\(two)/v1/leads/score", json: lead))["status"] as? String == "cached")
+                    }
+                    #expect(log.requests.count == 1)
+                    #expect((try await HTTPClient.send("DELETE", "\(one)/v1/leads/ERASE-NEAR")).status == 200)
+                    try await Task.sleep(for: .milliseconds(100))
+                    // The answer is gone everywhere: gateway two asks the LLM again.
+                    let again = try Self.rerank(try await HTTPClient.send("POST", "\(two)/v1/leads/score", json: lead))
+                    #expect(again["status"] as? String == "applied")
+                    #expect(log.requests.count == 2)
+                }
+            }
+        }
+    }
+
     @Test func aLiveScoreIsServedFromTheProcessWhileRedisIsDown() async throws {
         let redis = try RedisServer()
         try await withGateway(yaml: Self.yaml(llm: nil, redis: redis)) { base in

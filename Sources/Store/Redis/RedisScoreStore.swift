@@ -20,7 +20,8 @@ import Synchronization
 ///   and a lost subscription drops them all; `nearLiveTTL` bounds them besides;
 /// - cached answers this gateway read or wrote, for `localAdjustmentTTL` (60 s by default): a
 ///   repeated lead costs no round trip. Answers never change under a key (the key hashes every
-///   input), so a copy is never stale; an erasure elsewhere reaches this copy when it expires;
+///   input), so a copy is never stale; an erasure elsewhere purges it when Redis reports the deleted
+///   key (tracking of `<prefix>adj:`; a read racing with the erasure keeps it until it expires);
 /// - live scores this gateway wrote, for `localLiveTTL`, served only while Redis cannot answer.
 public final class RedisScoreStore: ScoreStore {
     public let pool: RedisPool
@@ -90,8 +91,13 @@ public final class RedisScoreStore: ScoreStore {
         let changes = changesChannel
         let livePrefix = liveKey("")
         let useNear = limits.nearLiveTTL > .zero
+        let keepAnswers = limits.localAdjustmentTTL > .zero
+        let answerPrefix = adjustmentKey("")
         let made = RedisSubscriber(
-            endpoint: pool.endpoint, channels: [changes], trackingPrefix: useNear ? livePrefix : nil,
+            endpoint: pool.endpoint, channels: [changes],
+            // Live keys for the near copy of live scores; answer keys so that an erasure anywhere
+            // purges this gateway's near copy of the lead's answers at once.
+            trackingPrefixes: (useNear ? [livePrefix] : []) + (keepAnswers ? [answerPrefix] : []),
             onState: { [weak self] subscribed, tracking in
                 guard let self else { return }
                 // Changes may have been missed while disconnected: start the near copy afresh, and
@@ -111,11 +117,19 @@ public final class RedisScoreStore: ScoreStore {
                     self.near.withLock { $0.invalidateAll() }
                     return
                 }
+                var answers: [String] = []
                 self.near.withLock { near in
                     for key in keys {
-                        if let text = key.text, text.hasPrefix(livePrefix) { near.invalidate(String(text.dropFirst(livePrefix.count))) }
+                        guard let text = key.text else { continue }
+                        if text.hasPrefix(livePrefix) {
+                            near.invalidate(String(text.dropFirst(livePrefix.count)))
+                        } else if text.hasPrefix(answerPrefix) {
+                            answers.append(String(text.dropFirst(answerPrefix.count)))
+                        }
                     }
                 }
+                // Answers never change under a key: a message for one means it expired or was erased.
+                if !answers.isEmpty { self.nearAnswers.withLock { near in for hash in answers { _ = near.remove(hash) } } }
             })
         let previous = subscriber.withLock { s -> RedisSubscriber? in
             defer { s = made }

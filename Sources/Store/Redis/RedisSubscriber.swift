@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Redis pub/sub on its own thread and connection: every message on `channels` goes to `handler`
-/// (on that thread). With `trackingPrefix`, the same connection also asks Redis to report every
-/// change of a key under that prefix (`CLIENT TRACKING … BCAST`, Redis 6+), delivered as messages on
+/// (on that thread). With `trackingPrefixes`, the same connection also asks Redis to report every
+/// change of a key under those prefixes (`CLIENT TRACKING … BCAST`, Redis 6+), delivered as messages on
 /// `__redis__:invalidate`. It reconnects with a backoff when Redis goes away; messages published
 /// while it is disconnected are lost (pub/sub keeps none), which `onState` lets the owner handle.
 public final class RedisSubscriber: Sendable {
@@ -11,20 +11,20 @@ public final class RedisSubscriber: Sendable {
 
     public let endpoint: RedisEndpoint
     public let channels: [String]
-    public let trackingPrefix: String?
+    public let trackingPrefixes: [String]
     private let handler: @Sendable (_ channel: String, _ payload: RedisValue) -> Void
     private let onState: @Sendable (_ subscribed: Bool, _ tracking: Bool) -> Void
     private let stopped = Atomic<Bool>(false)
     private let subscribed = Atomic<Bool>(false)
 
     public init(
-        endpoint: RedisEndpoint, channels: [String], trackingPrefix: String? = nil,
+        endpoint: RedisEndpoint, channels: [String], trackingPrefixes: [String] = [],
         onState: @escaping @Sendable (_ subscribed: Bool, _ tracking: Bool) -> Void = { _, _ in },
         handler: @escaping @Sendable (_ channel: String, _ payload: RedisValue) -> Void
     ) {
         self.endpoint = endpoint
         self.channels = channels
-        self.trackingPrefix = trackingPrefix
+        self.trackingPrefixes = trackingPrefixes
         self.onState = onState
         self.handler = handler
     }
@@ -48,9 +48,10 @@ public final class RedisSubscriber: Sendable {
                 let connection = try RedisConnection(endpoint: endpoint, connectTimeoutMS: 500, commandTimeoutMS: 2_000)
                 var tracking = false
                 var names = channels
-                if let prefix = trackingPrefix, case .integer(let id) = try connection.command([Array("CLIENT".utf8), Array("ID".utf8)]) {
+                if !trackingPrefixes.isEmpty, case .integer(let id) = try connection.command([Array("CLIENT".utf8), Array("ID".utf8)]) {
+                    let prefixes = trackingPrefixes.flatMap { ["PREFIX", $0] }
                     let reply = try connection.command(
-                        ["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST", "PREFIX", prefix].map { Array($0.utf8) })
+                        (["CLIENT", "TRACKING", "on", "REDIRECT", String(id), "BCAST"] + prefixes).map { Array($0.utf8) })
                     if reply == .status("OK") {
                         tracking = true
                         names.append(Self.invalidationChannel)

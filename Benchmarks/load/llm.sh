@@ -8,34 +8,13 @@
 #   3. the same hanging upstream at 1,000 concurrent requests, with the gateway's thread count.
 # Usage: Benchmarks/load/llm.sh [--no-build] [--duration S] [--only NAME]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
-build=1
+bench=llm
 duration=15
-only=""
-# wrk runs at a higher priority when allowed, so its own scheduling delays on this shared 2-core
-# machine are not counted as the gateway's latency.
-client=""
-if [ "$(id -u)" -eq 0 ] && [ -z "${LLM_BENCH_NO_NICE:-}" ]; then client="nice -n -15"; fi
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=0 ;;
-    --duration) duration=$2; shift ;;
-    --only) only=$2; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-if [ "$build" = 1 ]; then swift build -c release --scratch-path .build-release --product leadgate >&2; fi
-bin=$root/.build-release/release/leadgate
-work=$(mktemp -d /tmp/leadgate-llm.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+options=(--only)
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+only=${option[--only]:-}
+# LLM_BENCH_NO_NICE: measure with wrk at normal priority.
+if [ -n "${LLM_BENCH_NO_NICE:-}" ]; then client=""; fi
 python3 -c "
 import json; b=json.load(open('examples/lead.json')); b['lead_id']='__LEAD_ID__'
 open('$work/body.json','w').write(json.dumps(b))"

@@ -10,34 +10,8 @@
 #      peer's Redis client (Benchmarks/load/peer_store.py) on the same Redis.
 # Usage: Benchmarks/load/store.sh [--no-build] [--duration S]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
-build=1
-duration=10
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=0 ;;
-    --duration) duration=$2; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-command -v redis-server >/dev/null || scripts/install-deps.sh
-if [ "$build" = 1 ]; then swift build -c release --scratch-path .build-release --product leadgate >&2; fi
-bin=$root/.build-release/release/leadgate
-peer_dir=${PEER_DIR:-$root/../shared/peers/fastapi-xgboost}
-venv=${VENV:-/tmp/peer-fastapi-venv}
-work=$(mktemp -d /tmp/leadgate-store.XXXXXX)
-# wrk at a higher priority when allowed, so its own scheduling delays are not counted as ours.
-client=""
-if [ "$(id -u)" -eq 0 ]; then client="nice -n -15"; fi
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+bench=store
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 summary() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"{d['requests_per_s']:.0f} req/s, p50 {d['p50_us']/1000:.3f} ms, p99 {d['p99_us']/1000:.3f} ms, errors {d['errors_total']}\")" "$1"; }
 p50() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['p50_us']/1000)" "$1"; }
 

@@ -14,33 +14,8 @@
 #      same Redis (pub/sub).
 # Usage: Benchmarks/load/voice.sh [--no-build] [--duration S]
 set -euo pipefail
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-cd "$root"
-build=1
-duration=10
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=0 ;;
-    --duration) duration=$2; shift ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-  shift
-done
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
-command -v redis-server >/dev/null || scripts/install-deps.sh
-if [ "$build" = 1 ]; then swift build -c release --scratch-path .build-release --product leadgate >&2; fi
-bin=$root/.build-release/release/leadgate
-peer_dir=${PEER_DIR:-$root/../shared/peers/fastapi-xgboost}
-venv=${VENV:-/tmp/peer-fastapi-venv}
-work=$(mktemp -d /tmp/leadgate-voice.XXXXXX)
-client=""
-if [ "$(id -u)" -eq 0 ]; then client="nice -n -15"; fi
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+bench=voice
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 line() { grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$1" | tr -s ' ' | tr '\n' ' '; }
 
 rport=$(port); up=$(port); gw=$(port); gw2=$(port); pp=$(port)

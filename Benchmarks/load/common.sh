@@ -40,3 +40,21 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; exit 1; }
+# start_redis PORT: a redis-server with no persistence.
+start_redis() {
+  redis-server --port "$1" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --dir "$work" >/dev/null & pids+=($!)
+}
+# start_gateway PORT CONFIG LOG REDIS_PORT LLM_PORT: a release `leadgate serve` on that Redis and LLM.
+start_gateway() {
+  LEADGATE_REDIS_URL="redis://127.0.0.1:$4/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$5/v1" "$bin" serve --config "$2" \
+    --port "$1" --models "$root/config/models" 2>"$3" & pids+=($!)
+}
+# start_peer PORT REDIS_PORT LLM_PORT: the FastAPI + xgboost peer (Redis database 1) when present;
+# sets peer=1 then.
+peer=0
+start_peer() {
+  [ -d "$peer_dir" ] || return 0
+  (cd "$peer_dir" && PEER_MODEL="$root/config/models/realestate/model.json" PEER_REDIS_URL="redis://127.0.0.1:$2/1" \
+    PEER_LLM_URL="http://127.0.0.1:$3/v1" PORT=$1 VENV=$venv ./start.sh) >"$work/peer.log" 2>&1 & pids+=($!)
+  peer=1
+}

@@ -16,21 +16,14 @@ summary() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(f
 p50() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['p50_us']/1000)" "$1"; }
 
 rport=$(port); up=$(port); gw=$(port); gw2=$(port); pp=$(port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --dir "$work" >/dev/null & pids+=($!)
+start_redis "$rport"
 python3 "$here/mock_llm.py" --port "$up" --delay-ms 50 & pids+=($!)
 printf 'llm:\n  prompt: %s\n  breaker:\n    consecutive_failures: 0\nredis:\n  pool_size: %s\n' "$root/prompts/lead-adjust.prompt" "${STORE_POOL_SIZE:-4}" > "$work/leadgate.yaml"
-LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
-  --port "$gw" --models "$root/config/models" 2>"$work/leadgate.log" & pids+=($!)
+start_gateway "$gw" "$work/leadgate.yaml" "$work/leadgate.log" "$rport" "$up"
 # The same gateway without its near copy of cached answers: every hit is a Redis round trip.
 { cat "$work/leadgate.yaml"; printf 'cache:\n  local_ttl_s: 0\n'; } > "$work/leadgate-redis-only.yaml"
-LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate-redis-only.yaml" \
-  --port "$gw2" --models "$root/config/models" 2>"$work/leadgate-redis-only.log" & pids+=($!)
-peer=0
-if [ -d "$peer_dir" ]; then
-  (cd "$peer_dir" && PEER_MODEL="$root/config/models/realestate/model.json" PEER_REDIS_URL="redis://127.0.0.1:$rport/1" \
-    PEER_LLM_URL="http://127.0.0.1:$up/v1" PORT=$pp VENV=$venv ./start.sh) >"$work/peer.log" 2>&1 & pids+=($!)
-  peer=1
-fi
+start_gateway "$gw2" "$work/leadgate-redis-only.yaml" "$work/leadgate-redis-only.log" "$rport" "$up"
+start_peer "$pp" "$rport" "$up"
 wait_http "http://127.0.0.1:$gw/healthz"
 wait_http "http://127.0.0.1:$gw2/healthz"
 python3 - "$work" <<'PY'

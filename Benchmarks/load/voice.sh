@@ -19,19 +19,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 line() { grep -E "Requests/sec|^ +50%|^ +99%|Non-2xx|Socket errors" "$1" | tr -s ' ' | tr '\n' ' '; }
 
 rport=$(port); up=$(port); gw=$(port); gw2=$(port); pp=$(port)
-redis-server --port "$rport" --bind 127.0.0.1 --save "" --appendonly no --loglevel warning --dir "$work" >/dev/null & pids+=($!)
+start_redis "$rport"
 python3 "$here/mock_llm.py" --port "$up" --delay-ms 200 & pids+=($!)
 printf 'llm:\n  prompt: %s\n  breaker:\n    consecutive_failures: 0\n' "$root/prompts/lead-adjust.prompt" > "$work/leadgate.yaml"
-LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
-  --port "$gw" --models "$root/config/models" 2>"$work/leadgate.log" & pids+=($!)
-LEADGATE_REDIS_URL="redis://127.0.0.1:$rport/0" LEADGATE_LLM_BASE_URL="http://127.0.0.1:$up/v1" "$bin" serve --config "$work/leadgate.yaml" \
-  --port "$gw2" --models "$root/config/models" 2>"$work/leadgate2.log" & pids+=($!)
-peer=0
-if [ -d "$peer_dir" ]; then
-  (cd "$peer_dir" && PEER_MODEL="$root/config/models/realestate/model.json" PEER_REDIS_URL="redis://127.0.0.1:$rport/1" \
-    PEER_LLM_URL="http://127.0.0.1:$up/v1" PORT=$pp VENV=$venv ./start.sh) >"$work/peer.log" 2>&1 & pids+=($!)
-  peer=1
-fi
+start_gateway "$gw" "$work/leadgate.yaml" "$work/leadgate.log" "$rport" "$up"
+start_gateway "$gw2" "$work/leadgate.yaml" "$work/leadgate2.log" "$rport" "$up"
+start_peer "$pp" "$rport" "$up"
 wait_http "http://127.0.0.1:$gw/healthz"
 wait_http "http://127.0.0.1:$gw2/healthz"
 python3 - "$work" <<'PY'

@@ -213,60 +213,61 @@ import Testing
         }
     }
 
-    @Test func twoGatewaysShareEventsAndStreamsThroughRedis() async throws {
+    /// Two gateways on one real redis-server; `body` gets both base URLs and the server.
+    static func withTwoGateways(_ body: @Sendable (String, String, RedisServer) async throws -> Void) async throws {
         let redis = try RedisServer()
         let yaml = "redis:\n  url: \(redis.url())\n"
         try await withGateway(yaml: yaml) { a in
-            try await withGateway(yaml: yaml) { b in
-                _ = try await HTTPClient.send("POST", "\(a)/v1/leads/score", json: Self.lead("R-1"))
-                // A stream on gateway B sees what gateway A scores.
-                async let streamed = HTTPClient.stream("\(b)/v1/leads/R-1/score/stream", timeoutMS: 8_000) { text in
-                    text.components(separatedBy: "event: score").count >= 3
-                }
-                try await Task.sleep(for: .milliseconds(700))  // the stream is open and B subscribed
-                let onA = try await Self.post(a, "R-1", Self.callEvents).json()
-                #expect((onA["events"] as? [String: Any])?["accepted"] as? Int == 6)
-                // Only Redis pub/sub can bring A's new score to B's stream.
-                let stream = try await streamed
-                let ids = stream.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }
-                #expect(ids.count >= 2, "the first score, then A's event score: \(stream.text.prefix(300))")
-                #expect(stream.text.contains(#""score":\#(onA["score"] as? Int ?? -1)"#))
-                // The platform retries on the other gateway: still counted once.
-                let onB = try await Self.post(b, "R-1", Self.callEvents).json()
-                #expect((onB["events"] as? [String: Any])?["duplicates"] as? Int == 6)
-                #expect(onB["score"] as? Int == onA["score"] as? Int)
-                // Erasure removes the event log with the rest.
-                let erased = try await HTTPClient.send("DELETE", "\(a)/v1/leads/R-1").json()
-                #expect((erased["removed"] as? [String])?.contains("leadgate:lead:R-1:events") == true)
-                let fresh = try await Self.post(b, "R-1", Self.callEvents).json()
-                #expect((fresh["events"] as? [String: Any])?["accepted"] as? Int == 6)
+            try await withGateway(yaml: yaml) { b in try await body(a, b, redis) }
+        }
+    }
+
+    @Test func twoGatewaysShareEventsAndStreamsThroughRedis() async throws {
+        try await Self.withTwoGateways { a, b, _ in
+            _ = try await HTTPClient.send("POST", "\(a)/v1/leads/score", json: Self.lead("R-1"))
+            // A stream on gateway B sees what gateway A scores.
+            async let streamed = HTTPClient.stream("\(b)/v1/leads/R-1/score/stream", timeoutMS: 8_000) { text in
+                text.components(separatedBy: "event: score").count >= 3
             }
+            try await Task.sleep(for: .milliseconds(700))  // the stream is open and B subscribed
+            let onA = try await Self.post(a, "R-1", Self.callEvents).json()
+            #expect((onA["events"] as? [String: Any])?["accepted"] as? Int == 6)
+            // Only Redis pub/sub can bring A's new score to B's stream.
+            let stream = try await streamed
+            let ids = stream.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }
+            #expect(ids.count >= 2, "the first score, then A's event score: \(stream.text.prefix(300))")
+            #expect(stream.text.contains(#""score":\#(onA["score"] as? Int ?? -1)"#))
+            // The platform retries on the other gateway: still counted once.
+            let onB = try await Self.post(b, "R-1", Self.callEvents).json()
+            #expect((onB["events"] as? [String: Any])?["duplicates"] as? Int == 6)
+            #expect(onB["score"] as? Int == onA["score"] as? Int)
+            // Erasure removes the event log with the rest.
+            let erased = try await HTTPClient.send("DELETE", "\(a)/v1/leads/R-1").json()
+            #expect((erased["removed"] as? [String])?.contains("leadgate:lead:R-1:events") == true)
+            let fresh = try await Self.post(b, "R-1", Self.callEvents).json()
+            #expect((fresh["events"] as? [String: Any])?["accepted"] as? Int == 6)
         }
     }
 
     /// Pub/sub keeps nothing for a subscriber that is away: when gateway B's subscription comes back,
     /// B reads again every lead a stream watches, so a change made meanwhile is not lost.
     @Test func aStreamCatchesUpAfterItsGatewaysSubscriptionBreaks() async throws {
-        let redis = try RedisServer()
-        let yaml = "redis:\n  url: \(redis.url())\n"
-        try await withGateway(yaml: yaml) { a in
-            try await withGateway(yaml: yaml) { b in
-                _ = try await HTTPClient.send("POST", "\(a)/v1/leads/score", json: Self.lead("K-1"))
-                async let streamed = HTTPClient.stream("\(b)/v1/leads/K-1/score/stream", timeoutMS: 6_000) { text in
-                    text.components(separatedBy: "event: score").count >= 3
-                }
-                try await Task.sleep(for: .milliseconds(700))
-                // Drop every pub/sub connection, then change the score before B's subscriber is back.
-                let kill = Process()
-                kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                kill.arguments = ["redis-cli", "-p", String(redis.port), "CLIENT", "KILL", "TYPE", "pubsub"]
-                kill.standardOutput = FileHandle.nullDevice
-                try kill.run()
-                kill.waitUntilExit()
-                let changed = try await Self.post(a, "K-1", #"{"event_id": "k-1", "type": "preapproval"}"#).json()
-                let stream = try await streamed
-                #expect(stream.text.contains(#""score":\#(changed["score"] as? Int ?? -1)"#), "\(stream.text.suffix(300))")
+        try await Self.withTwoGateways { a, b, redis in
+            _ = try await HTTPClient.send("POST", "\(a)/v1/leads/score", json: Self.lead("K-1"))
+            async let streamed = HTTPClient.stream("\(b)/v1/leads/K-1/score/stream", timeoutMS: 6_000) { text in
+                text.components(separatedBy: "event: score").count >= 3
             }
+            try await Task.sleep(for: .milliseconds(700))
+            // Drop every pub/sub connection, then change the score before B's subscriber is back.
+            let kill = Process()
+            kill.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            kill.arguments = ["redis-cli", "-p", String(redis.port), "CLIENT", "KILL", "TYPE", "pubsub"]
+            kill.standardOutput = FileHandle.nullDevice
+            try kill.run()
+            kill.waitUntilExit()
+            let changed = try await Self.post(a, "K-1", #"{"event_id": "k-1", "type": "preapproval"}"#).json()
+            let stream = try await streamed
+            #expect(stream.text.contains(#""score":\#(changed["score"] as? Int ?? -1)"#), "\(stream.text.suffix(300))")
         }
     }
 

@@ -169,9 +169,7 @@ struct Routes: Sendable {
                 })
             {
                 // Unchanged for this caller, but a stale score still starts its refresh.
-                if Double(ScoringService.nowMS() - record.storedAtMS) / 1000 > Double(config.liveStaleAfterSeconds) {
-                    service.refreshInBackground(record)
-                }
+                if age(record) > Double(config.liveStaleAfterSeconds) { service.refreshInBackground(record) }
                 return Response(status: .notModified, headers: [.eTag: etag, .cacheControl: "no-cache"])
             }
             var response = Self.json(liveJSON(record, refresh: true))
@@ -188,10 +186,13 @@ struct Routes: Sendable {
         }
     }
 
+    /// Seconds since the live score was stored.
+    func age(_ record: LiveRecord) -> Double { max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000) }
+
     /// A live score as answered: `as_of`, `age_s`, `stale` and `refreshing` in front of the stored
     /// response. With `refresh`, a stale score starts its refresh in the background.
     func liveJSON(_ record: LiveRecord, refresh: Bool) -> String {
-        let age = max(0, Double(ScoringService.nowMS() - record.storedAtMS) / 1000)
+        let age = age(record)
         let old = age > Double(config.liveStaleAfterSeconds)
         let pending = record.json.containsBytes(#""rerank":{"status":"pending""#)
         // Stale while revalidate: answer now, score again in the background.

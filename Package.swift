@@ -43,6 +43,10 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
+        // One strict JSON reader and writer, shared by every module.
+        .target(name: "JSON", swiftSettings: strict),
+        // Measures of ranked scores against outcomes (AUC, PR-AUC, precision@K, ECE, bootstrap).
+        .target(name: "Evaluation", swiftSettings: strict),
         .target(name: "TreeEnsemble", swiftSettings: strict),
         .target(
             name: "Scoring",
@@ -52,7 +56,7 @@ let package = Package(
         .target(
             name: "Reranker",
             dependencies: [
-                "CCurl", "COpenSSL",
+                "CCurl", "COpenSSL", "JSON",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -64,6 +68,8 @@ let package = Package(
                 "Scoring",
                 "Reranker",
                 "Store",
+                "JSON",
+                "Evaluation",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -102,7 +108,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport",
+                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "RerankerTests",
             dependencies: [
-                "Reranker", "TestSupport",
+                "Reranker", "JSON", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Reranker
 import Testing
 

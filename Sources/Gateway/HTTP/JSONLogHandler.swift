@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 public import Logging
 import Reranker
 import Synchronization

@@ -1,4 +1,5 @@
 public import Hummingbird
+import JSON
 import Reranker
 public import Scoring
 

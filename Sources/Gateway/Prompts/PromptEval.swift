@@ -1,4 +1,6 @@
+import Evaluation
 import Foundation
+import JSON
 public import Reranker
 public import Scoring
 import Store

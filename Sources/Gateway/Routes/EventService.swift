@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import JSON
 import Reranker
 import Scoring
 import Store

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import JSON
 import Reranker
 public import Scoring
 public import Store

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Asks an OpenAI-compatible chat-completions endpoint for a bounded score multiplier, under a hard
 /// budget, and turns every failure into a reason code. Works with OpenAI, Groq, vLLM, llama.cpp

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Decides whether a chat-completions reply is an acceptable adjustment (ARCHITECTURE §3): HTTP 200,
 /// `finish_reason == "stop"`, no refusal, and content that is exactly

@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         // Measures of ranked scores against outcomes (AUC, PR-AUC, precision@K, ECE, bootstrap).
         .target(name: "Evaluation", swiftSettings: strict),
-        .target(name: "TreeEnsemble", swiftSettings: strict),
+        .target(name: "TreeEnsemble", dependencies: ["JSON"], swiftSettings: strict),
         .target(
             name: "Scoring",
             dependencies: ["TreeEnsemble", .product(name: "Yams", package: "Yams")],
@@ -95,6 +95,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(
             name: "TreeEnsembleTests",
             dependencies: ["TreeEnsemble"],
@@ -130,7 +131,7 @@ let package = Package(
         .testTarget(
             name: "RerankerTests",
             dependencies: [
-                "Reranker", "JSON", "TestSupport",
+                "Reranker", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -88,6 +88,12 @@ struct Routes: Sendable {
         guard !data.isEmpty else { throw Problem.malformed("The body is empty. Send a JSON object.") }
         do {
             return try JSONReader.parse(data)
+        } catch  where error.kind == .duplicateKey {
+            throw Problem(
+                .badRequest, slug: "duplicate-key", title: "A key appears twice",
+                detail:
+                    "The body repeats the key `\(error.key ?? "")` in one object (line \(error.line), column \(error.column)). Send each key once: readers disagree about which copy counts.",
+                errors: [FieldIssue(field: error.key ?? "(body)", message: "appears more than once in the same object. Keep one.")])
         } catch {
             throw Problem.malformed("The body is not valid JSON: \(error.description). Check quotes, commas and brackets.")
         }

@@ -1,7 +1,9 @@
 import Foundation
+import JSON
 
-/// A read-only view of one value inside a ``JSONDocument``, with the path that led to it so that
-/// every error can name the exact place in the file.
+/// A read-only view of one value inside a ``JSONDocument`` (the JSON module's tokenizer), with the
+/// path that led to it so that every error can name the exact place in the model file as a
+/// ``ModelError``.
 struct JSONValue {
     let document: JSONDocument
     let index: Int
@@ -48,7 +50,7 @@ struct JSONValue {
         while i < end {
             let keyToken = document.tokens[i]
             let valueIndex = i + 1
-            if keyMatches(keyToken, wanted) {
+            if keyMatches(keyToken, at: i, wanted) {
                 return JSONValue(document: document, index: valueIndex, path: path + "." + key)
             }
             i = Int(document.tokens[valueIndex].end)
@@ -56,9 +58,9 @@ struct JSONValue {
         return nil
     }
 
-    private func keyMatches(_ keyToken: JSONDocument.Token, _ wanted: [UInt8]) -> Bool {
+    private func keyMatches(_ keyToken: JSONDocument.Token, at i: Int, _ wanted: [UInt8]) -> Bool {
         if keyToken.kind == .escapedString {
-            return decodeString(keyToken).utf8.elementsEqual(wanted)
+            return document.string(at: i).utf8.elementsEqual(wanted)
         }
         guard Int(keyToken.length) == wanted.count else { return false }
         let start = Int(keyToken.start)
@@ -97,26 +99,26 @@ struct JSONValue {
 
     func string() throws(ModelError) -> String {
         guard kind == .string || kind == .escapedString else { throw invalid("must be a string, not \(typeName)") }
-        return decodeString(token)
+        return document.string(at: index)
     }
 
     /// The raw text of a number or the contents of a string (xgboost writes many numbers as strings).
     func numberText() throws(ModelError) -> String {
         switch kind {
-        case .number: return rawText(token)
-        case .string, .escapedString: return decodeString(token)
+        case .number: return document.rawText(at: index)
+        case .string, .escapedString: return document.string(at: index)
         default: throw invalid("must be a number or a numeric string, not \(typeName)")
         }
     }
 
     func double() throws(ModelError) -> Double {
         guard kind == .number else { throw invalid("must be a number, not \(typeName)") }
-        return parseDouble(token)
+        return document.double(at: index)
     }
 
     func int() throws(ModelError) -> Int {
-        guard kind == .number, let value = parseInt(token) else {
-            throw invalid("must be an integer, not \(kind == .number ? rawText(token) : typeName)")
+        guard kind == .number, let value = document.int(at: index) else {
+            throw invalid("must be an integer, not \(kind == .number ? document.rawText(at: index) : typeName)")
         }
         return value
     }
@@ -136,7 +138,7 @@ struct JSONValue {
         case .isTrue: return true
         case .isFalse: return false
         case .number:
-            guard let v = parseInt(token), v == 0 || v == 1 else { throw invalid("must be 0 or 1") }
+            guard let v = document.int(at: index), v == 0 || v == 1 else { throw invalid("must be 0 or 1") }
             return v == 1
         default: throw invalid("must be a boolean, not \(typeName)")
         }
@@ -145,7 +147,7 @@ struct JSONValue {
     // MARK: Typed arrays
 
     /// Visits every element of an array of numbers, failing on the first element that is not one.
-    private func forEachNumber(_ body: (JSONDocument.Token) throws(ModelError) -> Void) throws(ModelError) {
+    private func forEachNumber(_ body: (Int) throws(ModelError) -> Void) throws(ModelError) {
         guard kind == .array else { throw invalid("must be an array of numbers, not \(typeName)") }
         var i = index + 1
         var n = 0
@@ -155,7 +157,7 @@ struct JSONValue {
             guard t.kind == .number else {
                 throw ModelError(.invalid, "`\(path)[\(n)]` must be a number, not \(JSONValue(document: document, index: i, path: "").typeName).")
             }
-            try body(t)
+            try body(i)
             i += 1
             n += 1
         }
@@ -164,14 +166,14 @@ struct JSONValue {
     func floats() throws(ModelError) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(count)
-        try forEachNumber { t throws(ModelError) in out.append(parseFloat(t)) }
+        try forEachNumber { t throws(ModelError) in out.append(document.float(at: t)) }
         return out
     }
 
     func doubles() throws(ModelError) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(count)
-        try forEachNumber { t throws(ModelError) in out.append(parseDouble(t)) }
+        try forEachNumber { t throws(ModelError) in out.append(document.double(at: t)) }
         return out
     }
 
@@ -188,8 +190,8 @@ struct JSONValue {
             case .isTrue: out.append(1)
             case .isFalse: out.append(0)
             case .number:
-                guard let v = parseInt(t) else {
-                    throw ModelError(.invalid, "`\(path)[\(n)]` must be an integer, not \(rawText(t)).")
+                guard let v = document.int(at: i) else {
+                    throw ModelError(.invalid, "`\(path)[\(n)]` must be an integer, not \(document.rawText(at: i)).")
                 }
                 out.append(v)
             default:
@@ -204,107 +206,26 @@ struct JSONValue {
     func strings() throws(ModelError) -> [String] {
         try elements().map { v throws(ModelError) in try v.string() }
     }
+}
 
-    // MARK: Token decoding
-
-    private func rawText(_ t: JSONDocument.Token) -> String {
-        let start = Int(t.start)
-        return String(decoding: document.bytes[start..<(start + Int(t.length))], as: UTF8.self)
-    }
-
-    /// Parses a validated number token with the C library, which rounds correctly. The document's
-    /// bytes end with a NUL, and the tokenizer checked the token's grammar, so the parse stops at the
-    /// token's end.
-    private func parseDouble(_ t: JSONDocument.Token) -> Double {
-        document.bytes.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return .nan }
-            return strtod(UnsafeRawPointer(base + Int(t.start)).assumingMemoryBound(to: CChar.self), nil)
+extension ModelError {
+    /// A JSON model file that does not tokenize.
+    init(_ error: JSONError) {
+        if error.kind == .tooLarge {
+            self.init(.tooLarge, "The JSON file is too large: \(error.message).")
+        } else {
+            self.init(.malformed, "The JSON is malformed at line \(error.line), column \(error.column): \(error.message).")
         }
     }
+}
 
-    /// As ``parseDouble(_:)``, rounding straight to float32 (`strtof`), as xgboost reads its thresholds.
-    private func parseFloat(_ t: JSONDocument.Token) -> Float {
-        document.bytes.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return .nan }
-            return strtof(UnsafeRawPointer(base + Int(t.start)).assumingMemoryBound(to: CChar.self), nil)
+extension JSONDocument {
+    /// Tokenizes a model file, as a ``ModelError`` when it is not JSON.
+    static func model(_ bytes: [UInt8], maxBytes: Int = 1 << 30) throws(ModelError) -> JSONDocument {
+        do {
+            return try JSONDocument(bytes: bytes, limits: .init(maxBytes: maxBytes))
+        } catch {
+            throw ModelError(error)
         }
-    }
-
-    private func parseInt(_ t: JSONDocument.Token) -> Int? {
-        let start = Int(t.start)
-        let end = start + Int(t.length)
-        var k = start
-        var negative = false
-        if k < end, document.bytes[k] == UInt8(ascii: "-") {
-            negative = true
-            k += 1
-        }
-        guard k < end else { return nil }
-        var value = 0
-        while k < end {
-            let c = document.bytes[k]
-            guard c >= 0x30, c <= 0x39 else {
-                // "1.0" or "1e3": accept when the value is integral.
-                let d = parseDouble(t)
-                guard d.isFinite, d.rounded() == d, abs(d) < 9e15 else { return nil }
-                return Int(d)
-            }
-            let (m, o1) = value.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int(c - 0x30))
-            guard !o1, !o2 else { return nil }
-            value = s
-            k += 1
-        }
-        return negative ? -value : value
-    }
-
-    private func decodeString(_ t: JSONDocument.Token) -> String {
-        let start = Int(t.start)
-        let end = start + Int(t.length)
-        let bytes = document.bytes
-        if t.kind == .string {
-            return String(decoding: bytes[start..<end], as: UTF8.self)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(end - start)
-        var k = start
-        var pendingHigh: UInt32?
-        func appendScalar(_ v: UInt32) {
-            let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
-            out.append(contentsOf: Array(String(Character(scalar)).utf8))
-        }
-        while k < end {
-            let c = bytes[k]
-            if c != UInt8(ascii: "\\") {
-                out.append(c)
-                k += 1
-                continue
-            }
-            let e = bytes[k + 1]
-            k += 2
-            switch e {
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                var v: UInt32 = 0
-                for j in 0..<4 { v = v << 4 | (JSONDocument.hexValue(bytes[k + j]) ?? 0) }
-                k += 4
-                if (0xD800...0xDBFF).contains(v) {
-                    pendingHigh = v
-                    continue
-                }
-                if (0xDC00...0xDFFF).contains(v), let high = pendingHigh {
-                    appendScalar(0x10000 + ((high - 0xD800) << 10) + (v - 0xDC00))
-                } else {
-                    appendScalar(v)
-                }
-            default: out.append(e)
-            }
-            pendingHigh = nil
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// The file formats ``Ensemble`` reads.
 public enum ModelFormat: String, Sendable, CaseIterable {
@@ -87,9 +88,9 @@ extension Ensemble {
         if let format { detected = format } else { detected = try Self.detectFormat(bytes) }
         switch detected {
         case .xgboostJSON:
-            self = try XGBoostLoader.load(JSONDocument(bytes: bytes, limits: .init(maxBytes: limits.maxFileBytes)), limits: limits)
+            self = try XGBoostLoader.load(JSONDocument.model(bytes, maxBytes: limits.maxFileBytes), limits: limits)
         case .lightgbmJSON:
-            self = try LightGBMJSONLoader.load(JSONDocument(bytes: bytes, limits: .init(maxBytes: limits.maxFileBytes)), limits: limits)
+            self = try LightGBMJSONLoader.load(JSONDocument.model(bytes, maxBytes: limits.maxFileBytes), limits: limits)
         case .lightgbmText:
             guard bytes.count <= limits.maxFileBytes else {
                 throw ModelError(.tooLarge, "The model is \(bytes.count) bytes; the limit is \(limits.maxFileBytes).")

@@ -1,3 +1,5 @@
+import JSON
+
 /// Reads LightGBM's `dump_model()` JSON.
 ///
 /// Trees are nested objects. `dump_model()` clamps infinite thresholds to ±1e300, so a threshold of

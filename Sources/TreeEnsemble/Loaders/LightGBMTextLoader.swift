@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Reads LightGBM's native text model (`Booster.save_model("model.txt")`).
 ///
@@ -221,7 +222,7 @@ enum LightGBMCategories {
     static func apply(_ json: String, to features: inout [Feature], columns: [Int]) throws(ModelError) {
         let trimmed = json.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed != "null" else { return }
-        try apply(JSONValue(root: JSONDocument(bytes: Array(trimmed.utf8))), to: &features, columns: columns)
+        try apply(JSONValue(root: JSONDocument.model(Array(trimmed.utf8))), to: &features, columns: columns)
     }
 
     /// From a JSON array of category lists (`null` and other non-arrays are ignored).

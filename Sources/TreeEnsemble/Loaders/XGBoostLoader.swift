@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Reads xgboost's JSON model format (`Booster.save_model("model.json")`), versions 1.x to 3.x.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import JSON
-import Reranker
 import Testing
 
 @Suite struct JSONWriterTests {

@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Scoring", targets: ["Scoring"]),
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "Reranker", targets: ["Reranker"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -28,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -47,6 +50,14 @@ let package = Package(
         .target(name: "JSON", swiftSettings: strict),
         // Measures of ranked scores against outcomes (AUC, PR-AUC, precision@K, ECE, bootstrap).
         .target(name: "Evaluation", swiftSettings: strict),
+        // SHA-256, HMAC and hex, over OpenSSL's libcrypto.
+        .target(name: "Hashing", dependencies: ["COpenSSL"], swiftSettings: strict),
+        // Metric names, help texts and buckets, and typed families over swift-metrics.
+        .target(
+            name: "Telemetry",
+            dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
         .target(name: "TreeEnsemble", dependencies: ["JSON"], swiftSettings: strict),
         .target(
             name: "Scoring",
@@ -56,12 +67,40 @@ let package = Package(
         .target(
             name: "Reranker",
             dependencies: [
-                "CCurl", "COpenSSL", "JSON",
+                "CCurl", "JSON", "Hashing", "Scoring",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
         .target(name: "Store", dependencies: ["CHiredis"], swiftSettings: strict),
+        // The one scoring path: evaluate, adjust (LLM), finish, publish.
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "Scoring", "Reranker", "Store", "JSON", "Hashing", "Telemetry",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // Events ingest, score streams and the Vapi and Retell adapters.
+        .target(
+            name: "Voice",
+            dependencies: [
+                "Pipeline", "Scoring", "Store", "JSON", "Hashing", "Telemetry",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: strict
+        ),
+        // Prompt evaluation against outcomes and dry runs.
+        .target(
+            name: "PromptOps",
+            dependencies: ["Pipeline", "Reranker", "Scoring", "Evaluation", "JSON", "Telemetry"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Gateway",
             dependencies: [
@@ -69,11 +108,19 @@ let package = Package(
                 "Reranker",
                 "Store",
                 "JSON",
-                "Evaluation",
+                "Hashing",
+                "Telemetry",
+                "Pipeline",
+                "Voice",
+                "PromptOps",
+                "TreeEnsemble",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,6 +134,8 @@ let package = Package(
             dependencies: [
                 "TreeEnsemble",
                 "Gateway",
+                "PromptOps",
+                "Reranker",
                 "Scoring",
                 "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation",
+                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation", "PromptOps", "Pipeline",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

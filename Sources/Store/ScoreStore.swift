@@ -52,7 +52,9 @@ public protocol ScoreStore: Sendable {
     func shutdown()
 }
 
-/// A lead's latest response, as the JSON the gateway answered, and when it was stored.
+/// A lead's latest response, as the JSON the gateway answered, when it was stored, and the few
+/// values readers act on without reading the JSON (streams compare them, webhooks name the badge
+/// that changed, voice platforms say the sentence).
 public struct LiveRecord: Sendable, Equatable {
     public var leadID: String
     public var json: String
@@ -60,12 +62,30 @@ public struct LiveRecord: Sendable, Equatable {
     public var storedAtMS: Int64
     /// The lead as it was scored (`{"lead_id", "features", "notes"}`), to score it again.
     public var input: String?
+    public var summary: LiveSummary?
 
-    public init(leadID: String, json: String, storedAtMS: Int64, input: String? = nil) {
+    public init(leadID: String, json: String, storedAtMS: Int64, input: String? = nil, summary: LiveSummary? = nil) {
         self.leadID = leadID
         self.json = json
         self.storedAtMS = storedAtMS
         self.input = input
+        self.summary = summary
+    }
+}
+
+/// The values of a live score that readers act on: the final score, the badge, the LLM step's
+/// status (`pending` until its answer lands) and the sentence for a voice agent.
+public struct LiveSummary: Sendable, Equatable {
+    public var score: Int
+    public var badge: String
+    public var status: String
+    public var speakable: String
+
+    public init(score: Int, badge: String, status: String, speakable: String) {
+        self.score = score
+        self.badge = badge
+        self.status = status
+        self.speakable = speakable
     }
 }
 

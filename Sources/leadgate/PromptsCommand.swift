@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import PromptOps
+import Reranker
 import Scoring
 
 /// `leadgate prompts`: tools for the prompt files.
@@ -32,7 +34,7 @@ struct PromptsCommand: AsyncParsableCommand {
         var strict = false
 
         func run() throws {
-            let reports = PromptTools.lint(directory: directory)
+            let reports = PromptLint.lint(directory: directory)
             guard !reports.isEmpty else { throw CommandFailure("\(directory) has no *.prompt files.") }
             var failed = false
             for report in reports {
@@ -68,7 +70,7 @@ struct PromptsCommand: AsyncParsableCommand {
             let settings = try PromptsCommand.settings(config: config, models: models)
             guard let data = FileManager.default.contents(atPath: lead) else { throw CommandFailure("\(lead) cannot be read.") }
             do {
-                print(try await PromptTools.render(config: settings, prompt: prompt, leadJSON: data))
+                print(try await PromptDryRun.render(config: settings, prompt: prompt, leadJSON: data))
             } catch {
                 throw CommandFailure(error.description)
             }

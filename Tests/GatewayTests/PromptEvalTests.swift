@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import Gateway
+import PromptOps
 import TestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import Reranker
 import TestSupport
 import Testing
 

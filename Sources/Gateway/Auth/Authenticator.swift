@@ -1,4 +1,5 @@
 public import Foundation
+import Hashing
 public import Scoring
 
 /// Checks credentials: none, API keys (`X-API-Key` or `Authorization: Bearer`), or JWT bearer tokens
@@ -58,9 +59,9 @@ public struct Authenticator: Sendable {
             guard let presented = apiKey ?? Self.bearer(authorization) else {
                 return .failure(Failure(message: "No credentials. Send the API key in `X-API-Key` or `Authorization: Bearer <key>`."))
             }
-            let digest = Digest.sha256(Array(presented.utf8))
+            let digest = SHA256.hash(Array(presented.utf8))
             var match: GatewayConfig.APIKey?
-            for key in keys where Digest.constantTimeEqual(key.sha256, digest) { match = key }
+            for key in keys where HMAC.constantTimeEqual(key.sha256, digest) { match = key }
             guard let match else { return .failure(Failure(message: "The API key is not valid. Check the key you send.")) }
             return .success(Principal(subject: "key:\(match.name)", scopes: match.scopes))
         case .hs256(let secret, let settings):
@@ -68,7 +69,7 @@ public struct Authenticator: Sendable {
                 return .failure(Failure(message: "No credentials. Send a JWT in `Authorization: Bearer <token>`."))
             }
             return verifyJWT(token, settings: settings, now: now) { message, signature in
-                Digest.constantTimeEqual(Digest.hmacSHA256(key: secret, message: message), signature)
+                HMAC.constantTimeEqual(HMAC.sha256(key: secret, message: message), signature)
             }
         case .rs256(let key, let settings):
             guard let token = Self.bearer(authorization) else {

@@ -1,4 +1,5 @@
 import Foundation
+import Hashing
 import Yams
 
 /// A prompt file: YAML front matter, then a Mustache body in two parts, `[system]` and `[user]`.

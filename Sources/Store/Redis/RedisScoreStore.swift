@@ -209,6 +209,9 @@ public final class RedisScoreStore: ScoreStore {
             let key = liveKey(record.leadID)
             var hset = ["HSET", key, "response", record.json, "stored_at_ms", String(record.storedAtMS)]
             if let input = record.input { hset += ["input", input] }
+            if let summary = record.summary {
+                hset += ["score", String(summary.score), "badge", summary.badge, "status", summary.status, "speakable", summary.speakable]
+            }
             commands.append(hset)
             commands.append(["EXPIRE", key, ttl])
         }
@@ -235,11 +238,12 @@ public final class RedisScoreStore: ScoreStore {
         }
         do {
             let reply = try await pool.run(timeout: timeout) { connection throws(StoreError) in
-                try connection.command(["HMGET", key, "response", "stored_at_ms", "input"])
+                try connection.command(["HMGET", key] + Self.liveFields)
             }
-            guard case .array(let fields) = reply, fields.count == 3 else { return .failure(StoreError(.reply, "HMGET answered \(reply)")) }
-            guard let json = fields[0].text else { return .success(nil) }
-            let record = LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text)
+            guard case .array(let fields) = reply, fields.count == Self.liveFields.count else {
+                return .failure(StoreError(.reply, "HMGET answered \(reply)"))
+            }
+            guard let record = Self.liveRecord(leadID, fields) else { return .success(nil) }
             readsRedis.add(1, ordering: .relaxed)
             if useNear {
                 let ttl = limits.nearLiveTTL
@@ -260,18 +264,31 @@ public final class RedisScoreStore: ScoreStore {
 
     public func liveScores(_ leadIDs: [String], timeout: Duration) async -> Result<[LiveRecord?], StoreError> {
         guard !leadIDs.isEmpty else { return .success([]) }
-        let commands = leadIDs.map { ["HMGET", liveKey($0), "response", "stored_at_ms", "input"] }
+        let commands = leadIDs.map { ["HMGET", liveKey($0)] + Self.liveFields }
         do {
             let replies = try await pool.run(timeout: timeout) { connection throws(StoreError) in try connection.pipeline(commands) }
             guard replies.count == leadIDs.count else { return .failure(StoreError(.reply, "HMGET pipeline answered \(replies.count) replies")) }
             return .success(
                 zip(leadIDs, replies).map { leadID, reply in
-                    guard case .array(let fields) = reply, fields.count == 3, let json = fields[0].text else { return nil }
-                    return LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text)
+                    guard case .array(let fields) = reply, fields.count == Self.liveFields.count else { return nil }
+                    return Self.liveRecord(leadID, fields)
                 })
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The fields of a live-score hash, in the order `liveRecord` reads them.
+    static let liveFields = ["response", "stored_at_ms", "input", "score", "badge", "status", "speakable"]
+
+    /// A live record from the values of ``liveFields``; nil when there is no response.
+    static func liveRecord(_ leadID: String, _ fields: [RedisValue]) -> LiveRecord? {
+        guard let json = fields[0].text else { return nil }
+        var summary: LiveSummary?
+        if let score = fields[3].text.flatMap({ Int($0) }), let badge = fields[4].text, let status = fields[5].text {
+            summary = LiveSummary(score: score, badge: badge, status: status, speakable: fields[6].text ?? "")
+        }
+        return LiveRecord(leadID: leadID, json: json, storedAtMS: fields[1].text.flatMap { Int64($0) } ?? 0, input: fields[2].text, summary: summary)
     }
 
     public func appendEvents(leadID: String, events: [StoredEvent], timeout: Duration) async -> Result<EventLog, StoreError> {

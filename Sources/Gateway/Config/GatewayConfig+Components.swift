@@ -1,0 +1,38 @@
+public import Pipeline
+public import Store
+public import Voice
+
+/// The settings each component takes, from the configuration.
+extension GatewayConfig {
+    /// What the scoring pipeline reads.
+    public var pipelineSettings: PipelineSettings {
+        var s = PipelineSettings()
+        s.llmTimeout = .milliseconds(llmTimeoutMS)
+        s.llmDeadlineMargin = .milliseconds(llmDeadlineMarginMS)
+        s.lookupTimeout = .milliseconds(redisLookupTimeoutMS)
+        s.readTimeout = .milliseconds(redisReadTimeoutMS)
+        s.crossGatewayLock = redisLock
+        s.batchThreads = batchThreads
+        s.maxLeadIDChars = maxLeadIDChars
+        s.maxNotesChars = maxNotesChars
+        s.rejectUnknownFields = unknownFields == .reject
+        s.staleAfter = .seconds(liveStaleAfterSeconds)
+        s.liveTTL = .seconds(liveTTLSeconds)
+        return s
+    }
+
+    /// Score streams: how many at once, and the keep-alive period.
+    public var streamSettings: ScoreStream.Settings {
+        ScoreStream.Settings(maxStreams: maxStreams, heartbeatSeconds: streamHeartbeatSeconds)
+    }
+
+    /// The store's bounds and lifetimes.
+    public var storeLimits: StoreLimits {
+        var limits = StoreLimits(
+            adjustmentTTL: .seconds(cacheTTLSeconds), liveTTL: .seconds(liveTTLSeconds), maxAdjustments: cacheCapacity,
+            maxLiveScores: liveScoreCapacity, localAdjustmentTTL: .seconds(cacheLocalTTLSeconds), localLiveTTL: .seconds(liveLocalTTLSeconds))
+        limits.eventTTL = .seconds(eventsTTLSeconds)
+        limits.nearLiveTTL = .seconds(liveNearTTLSeconds)
+        return limits
+    }
+}

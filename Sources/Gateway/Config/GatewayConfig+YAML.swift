@@ -1,0 +1,189 @@
+import Foundation
+import Hashing
+import Scoring
+import Store
+
+/// The YAML file: every section and key, checked, with its path named in errors.
+extension GatewayConfig {
+    mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
+        try root.checkKeys([
+            "server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks", "integrations",
+        ])
+        if let integrations = root["integrations"] {
+            try integrations.checkKeys(["retell", "vapi"])
+            if let retell = integrations["retell"] {
+                try retell.checkKeys(["api_key_env"])
+                retellKeyEnv = try retell["api_key_env"]?.string() ?? retellKeyEnv
+            }
+            if let vapi = integrations["vapi"] {
+                try vapi.checkKeys(["secret_env"])
+                vapiSecretEnv = try vapi["secret_env"]?.string() ?? vapiSecretEnv
+            }
+        }
+        if let hooks = root["webhooks"] {
+            try hooks.checkKeys(["url", "secret_env", "max_attempts", "backoff_ms", "timeout_ms"])
+            webhookURL = try hooks["url"]?.string()
+            webhookSecretEnv = try hooks["secret_env"]?.string() ?? webhookSecretEnv
+            webhookMaxAttempts = try hooks["max_attempts"]?.int() ?? webhookMaxAttempts
+            webhookBackoffMS = try hooks["backoff_ms"]?.int() ?? webhookBackoffMS
+            webhookTimeoutMS = try hooks["timeout_ms"]?.int() ?? webhookTimeoutMS
+        }
+        if let server = root["server"] {
+            try server.checkKeys(["host", "port"])
+            host = try server["host"]?.string() ?? host
+            port = try server["port"]?.int() ?? port
+        }
+        if let limits = root["limits"] {
+            try limits.checkKeys([
+                "max_body_bytes", "max_events_per_request", "max_bulk_events", "max_batch_body_bytes", "max_batch_leads", "max_notes_chars",
+                "max_lead_id_chars",
+                "unknown_fields",
+            ])
+            maxBodyBytes = try limits["max_body_bytes"]?.int() ?? maxBodyBytes
+            maxBatchBodyBytes = try limits["max_batch_body_bytes"]?.int() ?? maxBatchBodyBytes
+            maxEventsPerRequest = try limits["max_events_per_request"]?.int() ?? maxEventsPerRequest
+            maxBulkEvents = try limits["max_bulk_events"]?.int() ?? maxBulkEvents
+            maxBatchLeads = try limits["max_batch_leads"]?.int() ?? maxBatchLeads
+            maxNotesChars = try limits["max_notes_chars"]?.int() ?? maxNotesChars
+            maxLeadIDChars = try limits["max_lead_id_chars"]?.int() ?? maxLeadIDChars
+            if let node = limits["unknown_fields"] { unknownFields = try Self.choice(node, UnknownFields.self) }
+        }
+        if let scoring = root["scoring"] {
+            try scoring.checkKeys(["hot_above", "cold_below", "reasons", "batch_threads"])
+            thresholds.hotAbove = try scoring["hot_above"]?.int() ?? thresholds.hotAbove
+            thresholds.coldBelow = try scoring["cold_below"]?.int() ?? thresholds.coldBelow
+            reasonCount = try scoring["reasons"]?.int() ?? reasonCount
+            batchThreads = try scoring["batch_threads"]?.int() ?? batchThreads
+        }
+        if let node = root["models"] {
+            try node.checkKeys(["directory", "default", "challenger", "challenger_share", "fallback"])
+            if let dir = try node["directory"]?.string() {
+                models.directory = dir.hasPrefix("/") ? dir : (baseDirectory as NSString).appendingPathComponent(dir)
+            }
+            models.defaultModel = try node["default"]?.string()
+            models.challenger = try node["challenger"]?.string()
+            models.challengerShare = try node["challenger_share"]?.double() ?? 0
+            models.fallback = try node["fallback"]?.string()
+        } else {
+            models.directory = (baseDirectory as NSString).appendingPathComponent("models")
+        }
+        if let auth = root["auth"] {
+            try auth.checkKeys(["mode", "api_keys", "jwt"])
+            if let node = auth["mode"] { authMode = try Self.choice(node, AuthMode.self) }
+            if let keys = auth["api_keys"] {
+                for entry in try keys.elements() {
+                    try entry.checkKeys(["name", "key_env", "scopes"])
+                    let name = try entry.required("name").string()
+                    let variable = try entry.required("key_env").string()
+                    guard let secret = environment[variable], secret.utf8.count >= 16 else {
+                        throw ConfigurationError(
+                            key: "\(entry.path).key_env",
+                            "names `\(variable)`, which is unset or shorter than 16 characters. Export the key in that variable.")
+                    }
+                    apiKeys.append(APIKey(name: name, sha256: SHA256.hash(Array(secret.utf8)), scopes: try Self.scopes(entry.required("scopes"))))
+                }
+            }
+            if let node = auth["jwt"] {
+                try node.checkKeys(["algorithm", "secret_env", "public_key_env", "issuer", "audience", "leeway_seconds"])
+                let algorithm = try Self.choice(node.required("algorithm"), JWT.Algorithm.self)
+                let keyNode = try node.required(algorithm == .hs256 ? "secret_env" : "public_key_env")
+                let variable = try keyNode.string()
+                guard let value = environment[variable], !value.isEmpty else {
+                    throw ConfigurationError(
+                        key: keyNode.path,
+                        "names `\(variable)`, which is unset. Export the \(algorithm == .hs256 ? "HS256 secret" : "RS256 public key (PEM)") in it.")
+                }
+                if algorithm == .hs256, value.utf8.count < 32 {
+                    throw ConfigurationError(key: keyNode.path, "`\(variable)` holds fewer than 32 bytes. Use a secret of at least 32 random bytes.")
+                }
+                jwt = JWT(
+                    algorithm: algorithm, key: Array(value.utf8), issuer: try node["issuer"]?.string(),
+                    audience: try node["audience"]?.string(), leewaySeconds: try node["leeway_seconds"]?.int() ?? 30)
+            }
+        }
+        if let live = root["live_scores"] {
+            try live.checkKeys(["capacity", "ttl_s", "local_ttl_s", "stale_after_s", "events_ttl_s", "max_streams", "heartbeat_s", "near_ttl_s"])
+            liveNearTTLSeconds = try live["near_ttl_s"]?.int() ?? liveNearTTLSeconds
+            eventsTTLSeconds = try live["events_ttl_s"]?.int() ?? eventsTTLSeconds
+            maxStreams = try live["max_streams"]?.int() ?? maxStreams
+            streamHeartbeatSeconds = try live["heartbeat_s"]?.int() ?? streamHeartbeatSeconds
+            liveStaleAfterSeconds = try live["stale_after_s"]?.int() ?? liveStaleAfterSeconds
+            liveScoreCapacity = try live["capacity"]?.int() ?? liveScoreCapacity
+            liveTTLSeconds = try live["ttl_s"]?.int() ?? liveTTLSeconds
+            liveLocalTTLSeconds = try live["local_ttl_s"]?.int() ?? liveLocalTTLSeconds
+        }
+        if let cache = root["cache"] {
+            try cache.checkKeys(["ttl_s", "capacity", "local_ttl_s"])
+            cacheTTLSeconds = try cache["ttl_s"]?.int() ?? cacheTTLSeconds
+            cacheCapacity = try cache["capacity"]?.int() ?? cacheCapacity
+            cacheLocalTTLSeconds = try cache["local_ttl_s"]?.int() ?? cacheLocalTTLSeconds
+        }
+        if let logging = root["logging"] {
+            try logging.checkKeys(["level", "format"])
+            logLevel = try logging["level"]?.string() ?? logLevel
+            if let node = logging["format"] { logFormat = try Self.choice(node, LogFormat.self) }
+        }
+        if let redis = root["redis"] {
+            try redis.checkKeys([
+                "url", "key_prefix", "pool_size", "connect_timeout_ms", "command_timeout_ms", "lookup_timeout_ms", "read_timeout_ms", "lock",
+            ])
+            redisURL = try redis["url"]?.string()
+            redisKeyPrefix = try redis["key_prefix"]?.string() ?? redisKeyPrefix
+            redisPoolSize = try redis["pool_size"]?.int() ?? redisPoolSize
+            redisConnectTimeoutMS = try redis["connect_timeout_ms"]?.int() ?? redisConnectTimeoutMS
+            redisCommandTimeoutMS = try redis["command_timeout_ms"]?.int() ?? redisCommandTimeoutMS
+            redisLookupTimeoutMS = try redis["lookup_timeout_ms"]?.int() ?? redisLookupTimeoutMS
+            redisReadTimeoutMS = try redis["read_timeout_ms"]?.int() ?? redisReadTimeoutMS
+            redisLock = try redis["lock"]?.bool() ?? redisLock
+        }
+        if let llm = root["llm"] {
+            try llm.checkKeys([
+                "base_url", "model", "timeout_ms", "api_key_env", "prompt", "response_format", "max_tokens_field", "max_in_flight",
+                "connect_timeout_ms", "ca_bundle", "breaker", "deadline_margin_ms", "candidate_prompt", "candidate_share",
+            ])
+            llmCandidatePrompt = try llm["candidate_prompt"]?.string()
+            llmCandidateShare = try llm["candidate_share"]?.double() ?? llmCandidateShare
+            llmBaseURL = try llm["base_url"]?.string()
+            llmModel = try llm["model"]?.string()
+            llmTimeoutMS = try llm["timeout_ms"]?.int() ?? llmTimeoutMS
+            if let prompt = try llm["prompt"]?.string() {
+                llmPrompt = prompt.hasPrefix("/") ? prompt : (baseDirectory as NSString).appendingPathComponent(prompt)
+            } else {
+                llmPrompt = ((baseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("prompts/lead-adjust.prompt")
+            }
+            llmResponseFormat = try llm["response_format"]?.string() ?? llmResponseFormat
+            llmMaxTokensField = try llm["max_tokens_field"]?.string() ?? llmMaxTokensField
+            llmMaxInFlight = try llm["max_in_flight"]?.int() ?? llmMaxInFlight
+            llmConnectTimeoutMS = try llm["connect_timeout_ms"]?.int() ?? llmConnectTimeoutMS
+            llmCABundle = try llm["ca_bundle"]?.string()
+            llmDeadlineMarginMS = try llm["deadline_margin_ms"]?.int() ?? llmDeadlineMarginMS
+            if let breaker = llm["breaker"] {
+                try breaker.checkKeys(["consecutive_failures", "cool_down_ms"])
+                llmBreakerFailures = try breaker["consecutive_failures"]?.int() ?? llmBreakerFailures
+                llmBreakerCoolDownMS = try breaker["cool_down_ms"]?.int() ?? llmBreakerCoolDownMS
+            }
+            if let variable = try llm["api_key_env"]?.string() { llmAPIKey = environment[variable] }
+        }
+    }
+
+    static func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, _: T.Type) throws(ConfigurationError) -> T
+    where T.RawValue == String {
+        let text = try node.string()
+        guard let value = T(rawValue: text) else {
+            throw ConfigurationError(key: node.path, "`\(text)` is not allowed. Use one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return value
+    }
+
+    static func scopes(_ node: YAMLNode) throws(ConfigurationError) -> Set<Scope> {
+        var result = Set<Scope>()
+        for (i, text) in try node.strings().enumerated() {
+            guard let scope = Scope(rawValue: text) else {
+                throw ConfigurationError(
+                    key: "\(node.path)[\(i)]", "`\(text)` is not a scope. Use: \(Scope.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            result.insert(scope)
+        }
+        return result
+    }
+}

@@ -128,6 +128,29 @@ import Testing
         }
     }
 
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await withGateway { base in
+            let models = try await HTTPClient.send("POST", "\(base)/v1/models", json: "{}")
+            #expect(models.status == 405)
+            #expect(models.header("allow") == "GET")
+            #expect(models.header("content-type") == "application/problem+json")
+            #expect(try models.json()["type"] as? String == "urn:leadgate:problem:method-not-allowed")
+            // A path with a parameter: the lead's live score is read with GET only.
+            let live = try await HTTPClient.send("PUT", "\(base)/v1/leads/L-1/score", json: "{}")
+            #expect(live.status == 405)
+            #expect(live.header("allow") == "GET")
+            // A literal path that the parameter route also matches takes both routes' methods.
+            // (DELETE /v1/leads/prewarm erases the lead whose id is `prewarm`.)
+            let prewarm = try await HTTPClient.send("GET", "\(base)/v1/leads/prewarm")
+            #expect(prewarm.status == 405)
+            #expect(prewarm.header("allow") == "DELETE, POST")
+            // An unknown path stays a 404.
+            let unknown = try await HTTPClient.send("GET", "\(base)/v1/nothing-here")
+            #expect(unknown.status == 404)
+            #expect(unknown.header("allow") == nil)
+        }
+    }
+
     @Test func adminReloadSwapsModels() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("leadgate-models-\(UUID().uuidString)")
         let folder = dir.appendingPathComponent("realestate")

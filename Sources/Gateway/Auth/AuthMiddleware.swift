@@ -16,7 +16,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     /// Checks the request's credentials for `scope` (401 or 403 when they fall short) and names the
     /// caller in the context.
-    static func authorize(_ request: Request, context: inout GatewayContext, authenticator: Authenticator, scope: Scope) throws(Problem) {
+    static func authorize(_ request: Request, context: inout GatewayContext, authenticator: Authenticator, scope: Scope) throws {
         let result = authenticator.authenticate(authorization: request.headers[.authorization], apiKey: request.headers[.apiKey])
         switch result {
         case .failure(let failure):

@@ -37,7 +37,7 @@ extension Routes {
             body: ResponseBody(byteBuffer: ByteBuffer(string: exporter.render())))
     }
 
-    func reloadModels() throws(Problem) -> Response {
+    func reloadModels() throws -> Response {
         switch reload() {
         case .success(let snapshot):
             var w = JSONWriter()

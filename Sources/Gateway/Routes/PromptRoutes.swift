@@ -10,7 +10,7 @@ import Scoring
 /// `prompts.admin` routes: list the prompts, render one for a lead without calling the LLM, try one
 /// against the LLM without caching, and change the rollout.
 extension Routes {
-    func promptRegistry() throws(Problem) -> PromptRegistry {
+    func promptRegistry() throws -> PromptRegistry {
         guard let prompts = pipeline.prompts else {
             throw Problem(
                 .conflict, slug: "llm-disabled", title: "No LLM is configured",

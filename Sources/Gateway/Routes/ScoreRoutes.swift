@@ -39,7 +39,7 @@ extension Routes {
     }
 
     /// The batch's own problems: its fields, and the number of leads against `limits.max_batch_leads`.
-    func checkBatch(_ batch: BatchInput, allowEmpty: Bool) throws(Problem) {
+    func checkBatch(_ batch: BatchInput, allowEmpty: Bool) throws {
         guard batch.issues.isEmpty else { throw Problem.invalid(batch.issues) }
         guard allowEmpty || !batch.leads.isEmpty else {
             // (a missing or mistyped `leads` was reported above)

@@ -18,11 +18,12 @@ public enum GatewayApplication {
     ///   - exporter: The Prometheus registry `GET /metrics` renders (a new one by default).
     ///   - metrics: Where metrics go; by default the exporter alone. To send them to another backend
     ///     too (swift-otel, StatsD), pass `MultiplexMetricsHandler(factories: [exporter, other])`.
+    ///   - routes: Filled with the routes the router has (the OpenAPI tests compare it with the document).
     ///   - onServerRunning: Called with the bound port once the server listens (port 0 binds any free port).
     /// - Throws: ``ConfigurationError`` when the models or the auth settings cannot be loaded.
     public static func build(
         config: GatewayConfig, logger: Logger, lifecycle: Lifecycle = Lifecycle(), exporter: PrometheusExporter = PrometheusExporter(),
-        metrics: (any MetricsFactory)? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        metrics: (any MetricsFactory)? = nil, routes: RouteTable = RouteTable(), onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws(ConfigurationError) -> some ApplicationProtocol {
         let factory = metrics ?? exporter
         let authenticator = try Authenticator(config: config)
@@ -48,13 +49,12 @@ public enum GatewayApplication {
             return result
         }
         let router = Router(context: GatewayContext.self)
-        let routeTable = RouteTable()
-        router.add(middleware: ObservabilityMiddleware(metrics: gatewayMetrics, lifecycle: lifecycle, routes: routeTable))
+        router.add(middleware: ObservabilityMiddleware(metrics: gatewayMetrics, lifecycle: lifecycle, routes: routes))
         Routes(
             components: components, metrics: gatewayMetrics, exporter: exporter, authenticator: authenticator, lifecycle: lifecycle,
-            reload: reload
+            reload: reload, openAPI: try OpenAPIDocument.bundled()
         ).register(on: router)
-        routeTable.fill(from: router)
+        routes.fill(from: router)
         let snapshot = registry.snapshot
         for problem in snapshot.problems { logger.warning("model folder not loaded", metadata: ["error": .string(problem.description)]) }
         logger.info(

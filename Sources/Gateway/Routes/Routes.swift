@@ -1,4 +1,5 @@
 import Hummingbird
+import NIOCore
 import Pipeline
 import Scoring
 import Voice
@@ -12,6 +13,7 @@ struct Routes: Sendable {
     let authenticator: Authenticator
     let lifecycle: Lifecycle
     let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError>
+    let openAPI: OpenAPIDocument
 
     var config: GatewayConfig { components.config }
     var pipeline: ScoringPipeline { components.pipeline }
@@ -20,7 +22,10 @@ struct Routes: Sendable {
         router.get("/healthz") { _, _ in JSONBody.response(#"{"status":"ok"}"#) }
         router.get("/readyz") { _, _ in readiness() }
         router.get("/metrics") { _, _ in metricsText() }
-        router.get("/openapi.json") { _, _ in JSONBody.response(OpenAPIDocument.json) }
+        router.get("/openapi.json") { _, _ in JSONBody.response(openAPI.json) }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: ResponseBody(byteBuffer: ByteBuffer(string: openAPI.yaml)))
+        }
 
         let write = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .writeLeads))
         let read = router.group().add(middleware: AuthMiddleware(authenticator: authenticator, scope: .readLeads))

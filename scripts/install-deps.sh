@@ -3,7 +3,7 @@
 # Debian/Ubuntu only; uses sudo when not root. Swift 6 itself must already be installed.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libhiredis-dev libssl-dev redis-server pkg-config curl)
+packages=(libcurl4-openssl-dev libhiredis-dev libssl-dev redis-server pkg-config curl python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,3 +29,10 @@ swift test --skip-build --skip "$timing"
 for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests; do  # one suite at a time, each serialized
     swift test --skip-build --filter "$suite"
 done
+
+# The OpenAPI document (Sources/Gateway/Resources/openapi.yaml) is valid OpenAPI 3.1 and every
+# example in it validates against its schema; then schemathesis drives a release build from that
+# document: every operation, 20 generated cases each, all checks, auth on.
+scripts/python-tools.sh .build/venv-tools
+.build/venv-tools/bin/python scripts/openapi-check.py Sources/Gateway/Resources/openapi.yaml
+scripts/schemathesis.sh --max-examples 20

@@ -33,16 +33,26 @@ public final class RouteTable: Sendable {
         entries.withLock { list in list.flatMap { entry in entry.methods.map { Route(method: $0, path: entry.path.description) } } }
     }
 
-    /// The methods routed for a request path (empty when no route has the path).
+    /// The methods routed for a request path (empty when no route has the path). Like the router, a
+    /// literal segment wins over a parameter: `/v1/leads/prewarm` takes what that route takes, not
+    /// what `/v1/leads/{lead_id}` does.
     func methods(for path: String) -> [HTTPRequest.Method] {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true)
-        var found: [HTTPRequest.Method] = []
-        entries.withLock { list in
+        return entries.withLock { list in
+            var best: (literals: [Bool], methods: [HTTPRequest.Method])?
             for entry in list where entry.path.components.count == parts.count {
                 guard zip(entry.path.components, parts).allSatisfy({ $0 ~= $1 }) else { continue }
-                for method in entry.methods where !found.contains(method) { found.append(method) }
+                let literals = entry.path.components.map { $0.description.first != "{" && $0.description != "*" && $0.description != "**" }
+                if let current = best, !Self.isMoreSpecific(literals, than: current.literals) { continue }
+                best = (literals, entry.methods)
             }
+            return (best?.methods ?? []).sorted { $0.rawValue < $1.rawValue }
         }
-        return found.sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The first segment where the two differ decides: a literal beats a parameter.
+    static func isMoreSpecific(_ a: [Bool], than b: [Bool]) -> Bool {
+        for (x, y) in zip(a, b) where x != y { return x }
+        return false
     }
 }

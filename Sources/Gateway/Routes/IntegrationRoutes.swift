@@ -73,6 +73,9 @@ extension Routes {
         guard case .object = body else {
             throw Problem.invalid([FieldIssue(field: "(body)", message: "must be Retell's JSON object {name, call, args}, not \(body.typeName).")])
         }
+        if let name = body["name"], name.string == nil {
+            throw Problem.invalid([FieldIssue(field: "name", message: "must be a function name (a string), not \(name.typeName).")])
+        }
         let call = RetellCall(body)
         let answer = await components.tools.run(call.name, arguments: call.arguments, eventID: call.eventID, canWrite: canWrite)
         if answer.failed, !VoiceTools.names.contains(call.name) {

@@ -11,7 +11,7 @@ extension Routes {
     /// `stale` (older than `live_scores.stale_after_s`) in front, an `ETag`, and 304 for a matching
     /// `If-None-Match`, so an agent polling mid-call gets an empty answer until the score changes.
     func liveScore(_ request: Request, context: GatewayContext) async throws -> Response {
-        let id = context.parameters.get("lead_id") ?? ""
+        let id = try leadID(context)
         switch await pipeline.liveScore(id) {
         case .success(let record?):
             if let match = request.headers[.ifNoneMatch] {
@@ -43,7 +43,7 @@ extension Routes {
 
     /// `DELETE /v1/leads/{lead_id}`: erases every key the store holds for the lead (GDPR/CCPA).
     func erase(context: GatewayContext) async throws -> Response {
-        let id = context.parameters.get("lead_id") ?? ""
+        let id = try leadID(context)
         let store = pipeline.store
         switch await store.erase(leadID: id, timeout: max(pipeline.settings.readTimeout, .seconds(1))) {
         case .success(let removed):
@@ -62,5 +62,19 @@ extension Routes {
         case .failure(let error):
             throw Problem.storeUnavailable(error, doing: "erase the lead (nothing is known to be erased)")
         }
+    }
+
+    /// The path's lead id, checked as a request body's is (422 `invalid-lead` naming `lead_id`).
+    func leadID(_ context: GatewayContext) throws -> String {
+        let id = pathLeadID(context)
+        let issues = pipeline.evaluator.validate(leadID: id, notes: nil)
+        guard issues.isEmpty else { throw Problem.invalid(issues) }
+        return id
+    }
+
+    /// The path's lead id, percent-decoded (a CRM id may hold any character but `/`, `?` and `#`).
+    func pathLeadID(_ context: GatewayContext) -> String {
+        let raw = context.parameters.get("lead_id") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 }

@@ -58,7 +58,7 @@ extension Routes {
     /// `POST /v1/leads/{lead_id}/prewarm`: 202 with the model's score now (its LLM step `pending`); the
     /// adjusted score lands in the live score when the LLM answers.
     func prewarm(_ request: Request, context: GatewayContext) async throws -> Response {
-        let id = context.parameters.get("lead_id") ?? ""
+        let id = pathLeadID(context)
         var input = LeadInput(try await JSONBody.node(request, limit: config.maxBodyBytes))
         if let given = input.leadID, given != id {
             throw Problem.invalid([FieldIssue(field: "lead_id", message: "is `\(given)` but the path says `\(id)`. Send the same id, or none.")])

@@ -13,7 +13,7 @@ extension Routes {
     /// events into its fields, and answers the new model score; the LLM step runs in the background
     /// and lands in the live score.
     func events(_ request: Request, context: GatewayContext) async throws -> Response {
-        let id = context.parameters.get("lead_id") ?? ""
+        let id = pathLeadID(context)
         let node = try await JSONBody.node(request, limit: config.maxBatchBodyBytes)
         let now = Timestamp.nowMS()
         let batch = EventBatchInput(node, nowMS: now, maxEvents: config.maxEventsPerRequest)
@@ -33,9 +33,7 @@ extension Routes {
 
     /// `GET /v1/leads/{lead_id}/score/stream`: Server-Sent Events of the lead's score (``ScoreStream``).
     func scoreStream(_ request: Request, context: GatewayContext) async throws -> Response {
-        let id = context.parameters.get("lead_id") ?? ""
-        let issues = pipeline.evaluator.validate(leadID: id, notes: nil)
-        guard issues.isEmpty else { throw Problem.invalid(issues) }
+        let id = try leadID(context)
         let streams = components.streams
         guard streams.hasRoom else { throw Self.tooManyStreams(streams.settings.maxStreams) }
         let lastEventID = request.headers[.lastEventID]

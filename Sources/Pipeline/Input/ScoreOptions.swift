@@ -18,7 +18,7 @@ public struct ScoreOptions: Sendable {
         }
         for (key, value) in members {
             switch (key, value) {
-            case (_, .null): continue
+            case ("rerank", .null), ("explain", .null), ("model", .null): continue
             case ("rerank", .bool(let b)): rerank = b
             case ("explain", .bool(let b)): explain = b
             case ("model", .string(let s)): model = s

@@ -109,13 +109,15 @@ public struct EventBatchInput: Sendable {
                     issues.append(
                         FieldIssue(field: at(key), message: "`\(s.prefix(40))` is not an RFC 3339 time. Send e.g. `2026-11-23T14:05:00Z`."))
                 }
-            case ("at", .number(let x)) where x.isFinite && x > 0 && x < 1e14:
+            case ("at", .number(let x)) where x.isFinite && x >= 1 && x < 1e14 && x.rounded() == x:
                 time = Int64(x)  // milliseconds since 1970
             case ("at", .null):
                 break
             case ("at", _):
                 issues.append(
-                    FieldIssue(field: at(key), message: "must be an RFC 3339 time string or milliseconds since 1970, not \(value.typeName)."))
+                    FieldIssue(
+                        field: at(key),
+                        message: "must be an RFC 3339 time string or whole milliseconds since 1970, not \(value.typeName) `\(value)`."))
             case ("properties", .object(let fields)):
                 guard fields.count <= Self.maxProperties else {
                     issues.append(FieldIssue(field: at(key), message: "has \(fields.count) properties; at most \(Self.maxProperties) are allowed."))

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Gateway", targets: ["Gateway"]),
         .library(name: "Reranker", targets: ["Reranker"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Records", targets: ["Records"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -31,6 +32,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The system of record: PostgreSQL through postgres-nio, the embedded default through
+        // sqlite-nio (vapor's; it bundles a current SQLite amalgamation, so no system library).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -75,11 +81,27 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Store", dependencies: ["CHiredis"], swiftSettings: strict),
-        // The one scoring path: evaluate, adjust (LLM), finish, publish.
+        // The system of record: decisions, lead_scores, outcomes and audit in PostgreSQL or SQLite,
+        // numbered migrations, the recorder with its bounded queue and fsync'd journal.
+        .target(
+            name: "Records",
+            dependencies: [
+                "JSON",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The one scoring path: evaluate, adjust (LLM), finish, publish (and record).
         .target(
             name: "Pipeline",
             dependencies: [
-                "Scoring", "Reranker", "Store", "JSON", "Hashing", "Telemetry",
+                "Scoring", "Reranker", "Store", "Records", "JSON", "Hashing", "Telemetry",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -111,6 +133,7 @@ let package = Package(
                 "Hashing",
                 "Telemetry",
                 "Pipeline",
+                "Records",
                 "Voice",
                 "PromptOps",
                 "TreeEnsemble",
@@ -140,6 +163,7 @@ let package = Package(
                 "Reranker",
                 "Scoring",
                 "Store",
+                "Records",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -160,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation", "PromptOps", "Pipeline",
+                "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation", "PromptOps", "Pipeline", "Records",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -186,6 +210,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RecordsTests",
+            dependencies: ["Records", "JSON", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(

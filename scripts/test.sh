@@ -20,13 +20,14 @@ fi
 if [ "$#" -gt 0 ]; then
     exec swift test --skip-build "$@"
 fi
+# The records suites start PostgreSQL servers and kill them under load; they run alone too.
 # The deadline suites measure wall time (a 500 ms budget held to a few milliseconds; Redis timeouts
 # of 20 ms and recovery within a second), so they run on
 # their own, after everything else: next to the parity suites, which keep both cores busy, a
 # process can wait seconds for a core, and the numbers would say nothing about the code.
-timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests|EventTests'
+timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests|EventTests|RecorderTests|RecordsRouteTests'
 swift test --skip-build --skip "$timing"
-for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests; do  # one suite at a time, each serialized
+for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests RecorderTests RecordsRouteTests; do  # one suite at a time, each serialized
     swift test --skip-build --filter "$suite"
 done
 

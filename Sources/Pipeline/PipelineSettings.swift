@@ -21,6 +21,12 @@ public struct PipelineSettings: Sendable {
     public var staleAfter: Duration = .seconds(3_600)
     /// How long a live score lives (`live_scores.ttl_s`): a decision's `expires_at`.
     public var liveTTL: Duration = .seconds(7 * 86_400)
+    /// This gateway's name in decision records (`records.instance`, else the host name).
+    public var gatewayInstance = "leadgate"
+    /// A lead without `consent: true` is refused (`privacy.require_consent`).
+    public var requireConsent = false
+    /// Keep the LLM's answer as received in the outcome (for the decision record).
+    public var keepRawAnswers = false
 
     public init() {}
 }

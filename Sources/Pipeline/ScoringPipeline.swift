@@ -1,5 +1,6 @@
 import Dispatch
 public import Foundation
+public import Records
 public import Reranker
 public import Scoring
 public import Store
@@ -29,6 +30,8 @@ public final class ScoringPipeline: Sendable {
     public let evaluator: Evaluator
     let adjuster: Adjuster
     public let publisher: Publisher
+    /// The system of record's write path, when records are on.
+    public var recorder: Recorder? { publisher.recording?.recorder }
     let refresher: Refresher
     /// How leads scored from events are rebuilt for a refresh (installed by the `Voice` module).
     let refolding = Mutex<(any EventRefolding)?>(nil)
@@ -38,8 +41,11 @@ public final class ScoringPipeline: Sendable {
 
     public init(
         settings: PipelineSettings, registry: ModelRegistry, store: any ScoreStore, metrics: PipelineMetrics, reranker: LLMReranker? = nil,
-        prompts: PromptRegistry? = nil, webhooks: WebhookSender? = nil
+        prompts: PromptRegistry? = nil, webhooks: WebhookSender? = nil, recorder: Recorder? = nil
     ) {
+        var settings = settings
+        // The decision record keeps the LLM's answer as received.
+        if recorder != nil { settings.keepRawAnswers = true }
         self.settings = settings
         self.registry = registry
         self.store = store
@@ -49,7 +55,11 @@ public final class ScoringPipeline: Sendable {
         evaluator = Evaluator(registry: registry, settings: settings, reranker: reranker, prompts: prompts)
         adjuster = Adjuster(settings: settings, store: store, reranker: reranker, metrics: metrics, flights: SingleFlight())
         refresher = Refresher()
-        publisher = Publisher(store: store, webhooks: webhooks, metrics: metrics, refresher: refresher, readTimeout: settings.readTimeout)
+        let recording = recorder.map {
+            DecisionRecording(recorder: $0, instance: settings.gatewayInstance, liveTTL: settings.liveTTL, reranker: reranker)
+        }
+        publisher = Publisher(
+            store: store, webhooks: webhooks, metrics: metrics, refresher: refresher, readTimeout: settings.readTimeout, recording: recording)
     }
 
     // MARK: Steps
@@ -127,9 +137,16 @@ public final class ScoringPipeline: Sendable {
             }
         }
         var scored: [ScoredLead] = []
+        var indices: [Int] = []
         scored.reserveCapacity(results.count)
-        for result in results { if case .success(let lead) = result { scored.append(lead) } }
-        publisher.publish(scored, context: context)
+        indices.reserveCapacity(results.count)
+        for (i, result) in results.enumerated() {
+            if case .success(let lead) = result {
+                scored.append(lead)
+                indices.append(context.index + i)
+            }
+        }
+        publisher.publish(scored, context: context, indices: indices)
         var byModel: [ObjectIdentifier: (LoadedModel, [Badge])] = [:]
         for lead in scored { byModel[ObjectIdentifier(lead.model), default: (lead.model, [])].1.append(lead.badge) }
         for (model, badges) in byModel.values { metrics.scored(model: model, badges: badges) }

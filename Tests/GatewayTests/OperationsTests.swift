@@ -122,6 +122,7 @@ import Testing
             for (method, path, _, _) in AuthTests.routes {
                 let template = path.replacingOccurrences(of: "/auth-1/", with: "/{lead_id}/").replacingOccurrences(of: "/auth-9", with: "/{lead_id}")
                     .replacingOccurrences(of: "/auth-8/", with: "/{lead_id}/").replacingOccurrences(of: "/auth-6/", with: "/{lead_id}/")
+                    .replacingOccurrences(of: "/v1/decisions/auth-unknown:0", with: "/v1/decisions/{id}")
                 #expect(paths[template]?[method.lowercased()] != nil, "\(method) \(template) is not documented")
             }
             #expect(paths["/v1/leads/{lead_id}/score/stream"]?["get"] != nil, "the score stream is not documented")

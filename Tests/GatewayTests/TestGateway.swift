@@ -24,8 +24,14 @@ func withGateway<T: Sendable>(
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("leadgate-\(UUID().uuidString).yaml")
     var text = yaml
     if !text.contains("models:") { text += "\nmodels:\n  directory: \(Paths.models.path)\n" }
+    // Every test gateway keeps its decision records, in a SQLite file of its own, unless told otherwise.
+    let records = FileManager.default.temporaryDirectory.appendingPathComponent("leadgate-records-\(UUID().uuidString)")
+    if !text.contains("records:") { text += "\nrecords:\n  path: \(records.path)/leadgate.sqlite\n  journal_path: \(records.path)/records.journal\n" }
     try text.write(to: file, atomically: true, encoding: .utf8)
-    defer { try? FileManager.default.removeItem(at: file) }
+    defer {
+        try? FileManager.default.removeItem(at: file)
+        try? FileManager.default.removeItem(at: records)
+    }
     let config = try GatewayConfig.load(file: file.path, environment: environment, overrides: .init(host: "127.0.0.1", port: 0))
     var logger = Logger(label: "test")
     logger.logLevel = .warning

@@ -2,6 +2,7 @@ public import CoreMetrics
 import Foundation
 public import Logging
 public import Pipeline
+import Records
 public import Reranker
 public import Scoring
 public import Store
@@ -21,6 +22,9 @@ public struct Components: Sendable {
     public let events: EventIngest
     public let streams: ScoreStream
     public let tools: VoiceTools
+    /// The system of record (nil with `records: off`).
+    public let records: RecordsRuntime?
+    public let recordsMetrics: RecordsMetrics
 
     /// - Parameters:
     ///   - metrics: Where the components record their metrics.
@@ -34,9 +38,12 @@ public struct Components: Sendable {
         self.store = store ?? Self.makeStore(config, logger: logger)
         let pipelineMetrics = PipelineMetrics(factory: metrics)
         webhooks = try Self.makeWebhooks(config, metrics: pipelineMetrics)
+        recordsMetrics = RecordsMetrics(factory: metrics)
+        records = try RecordsRuntime(
+            settings: config.records, logger: logger, onBatchWritten: recordsMetrics.batchWritten)
         pipeline = ScoringPipeline(
             settings: config.pipelineSettings, registry: registry, store: self.store, metrics: pipelineMetrics,
-            reranker: reranker, prompts: prompts, webhooks: webhooks)
+            reranker: reranker, prompts: prompts, webhooks: webhooks, recorder: records?.recorder)
         let voiceMetrics = VoiceMetrics(factory: metrics)
         events = EventIngest(pipeline: pipeline, metrics: voiceMetrics)
         pipeline.install(eventRefolding: events)

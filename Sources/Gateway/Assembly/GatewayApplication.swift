@@ -68,7 +68,10 @@ public enum GatewayApplication {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [RequestHeadHandler()], idleTimeout: .seconds(75))),
             configuration: ApplicationConfiguration(address: .hostname(config.host, port: config.port), serverName: "LeadGate"),
+            // Shut down in reverse order, after the server: the records flush what the last requests
+            // decided before the connections close.
             services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(components: components)]
+                + (components.records.map { [$0] } ?? [])
                 + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)

@@ -1,3 +1,4 @@
+import Foundation
 public import Pipeline
 public import Store
 public import Voice
@@ -18,6 +19,8 @@ extension GatewayConfig {
         s.rejectUnknownFields = unknownFields == .reject
         s.staleAfter = .seconds(liveStaleAfterSeconds)
         s.liveTTL = .seconds(liveTTLSeconds)
+        s.gatewayInstance = records.instance ?? Self.hostName
+        s.requireConsent = records.requireConsent
         return s
     }
 
@@ -35,4 +38,14 @@ extension GatewayConfig {
         limits.nearLiveTTL = .seconds(liveNearTTLSeconds)
         return limits
     }
+}
+
+extension GatewayConfig {
+    /// This machine's host name (the default `records.instance`).
+    static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "leadgate" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return name.isEmpty ? "leadgate" : name
+    }()
 }

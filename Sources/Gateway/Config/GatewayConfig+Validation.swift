@@ -10,6 +10,7 @@ extension GatewayConfig {
         func positive(_ value: Int, _ key: String, max: Int = Int.max) throws(ConfigurationError) {
             guard value > 0, value <= max else { throw ConfigurationError(key: key, "is \(value). Use a whole number from 1 to \(max).") }
         }
+        try validateRecords()
         try positive(maxBodyBytes, "limits.max_body_bytes", max: 1 << 30)
         try positive(maxBatchBodyBytes, "limits.max_batch_body_bytes", max: 1 << 30)
         try positive(maxBatchLeads, "limits.max_batch_leads", max: 1_000_000)

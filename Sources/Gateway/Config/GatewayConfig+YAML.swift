@@ -8,7 +8,9 @@ extension GatewayConfig {
     mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
         try root.checkKeys([
             "server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks", "integrations",
+            "records", "privacy", "audit",
         ])
+        try applyRecords(yaml: root, environment: environment, baseDirectory: baseDirectory)
         if let integrations = root["integrations"] {
             try integrations.checkKeys(["retell", "vapi"])
             if let retell = integrations["retell"] {

@@ -118,6 +118,10 @@ public struct GatewayConfig: Sendable {
     public var llmBreakerFailures = 5
     public var llmBreakerCoolDownMS = 5_000
 
+    /// The system of record; `.off` unless loaded from a file or the environment
+    /// (``load(file:environment:overrides:)`` defaults it to the embedded SQLite file).
+    public var records = RecordsSettings()
+
     public init() {}
 
     /// Flags given on the command line (they win over everything).
@@ -157,6 +161,8 @@ public struct GatewayConfig: Sendable {
             try config.apply(yaml: try YAMLNode.parse(text, file: path), environment: environment, baseDirectory: baseDirectory)
         } else {
             config.models.directory = "config/models"
+            config.records.backend = .sqlite(path: "data/leadgate.sqlite")
+            config.records.journalPath = "data/records.journal"
         }
         try config.apply(environment: environment)
         if let host = overrides.host { config.host = host }

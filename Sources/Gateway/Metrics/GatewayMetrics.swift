@@ -53,7 +53,7 @@ public final class GatewayMetrics: Sendable {
     ]
 
     /// Every metric LeadGate records, for backends that print help text (``PrometheusExporter``).
-    public static let catalog: [MetricDescriptor] = descriptors + PipelineMetrics.descriptors + VoiceMetrics.descriptors
+    public static let catalog: [MetricDescriptor] = descriptors + PipelineMetrics.descriptors + VoiceMetrics.descriptors + RecordsMetrics.descriptors
 
     private let factory: any MetricsFactory
     private let requestCounters: CounterFamily

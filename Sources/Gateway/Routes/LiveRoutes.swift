@@ -3,6 +3,7 @@ import Hummingbird
 import JSON
 import Logging
 import Pipeline
+import Records
 import Store
 
 /// Live scores: what voice agents read mid-call (never waiting on the LLM), and erasure.
@@ -41,9 +42,12 @@ extension Routes {
         }
     }
 
-    /// `DELETE /v1/leads/{lead_id}`: erases every key the store holds for the lead (GDPR/CCPA).
+    /// `DELETE /v1/leads/{lead_id}`: erases the lead's decisions, scores and outcomes from the
+    /// records (or pseudonymises them, `privacy.erase`; an audit entry says what and by whom), and
+    /// every key the store holds for it (GDPR/CCPA).
     func erase(context: GatewayContext) async throws -> Response {
         let id = try leadID(context)
+        let erased = try await eraseRecords(id, actor: context.principal?.subject ?? "anonymous")
         let store = pipeline.store
         switch await store.erase(leadID: id, timeout: max(pipeline.settings.readTimeout, .seconds(1))) {
         case .success(let removed):
@@ -56,11 +60,23 @@ extension Routes {
             for key in removed { w.string(key) }
             w.endArray()
             w.field("count", removed.count)
+            w.key("records")
+            if let (mode, counts) = erased {
+                w.beginObject()
+                w.field("mode", mode.rawValue)
+                w.field("decisions", counts.decisions)
+                w.field("lead_scores", counts.leadScores)
+                w.field("outcomes", counts.outcomes)
+                w.endObject()
+            } else {
+                w.null()
+            }
             w.endObject()
             context.logger.notice("lead erased", metadata: ["lead_id": .string(id), "keys": .stringConvertible(removed.count)])
             return JSONBody.response(w.text)
         case .failure(let error):
-            throw Problem.storeUnavailable(error, doing: "erase the lead (nothing is known to be erased)")
+            throw Problem.storeUnavailable(
+                error, doing: erased == nil ? "erase the lead (nothing is known to be erased)" : "erase the lead's keys (its records were erased)")
         }
     }
 

@@ -73,7 +73,7 @@ extension Routes {
     func prewarmBatch(_ request: Request, context: GatewayContext) async throws -> Response {
         let batch = BatchInput(try await JSONBody.node(request, limit: config.maxBatchBodyBytes))
         try checkBatch(batch, allowEmpty: true)
-        let results = batch.leads.map { pipeline.prewarm($0, context: decision(.prewarm, context)) }
+        let results = batch.leads.enumerated().map { pipeline.prewarm($1, context: decision(.prewarm, context).at($0)) }
         return JSONBody.response(BatchEncoder.encodePrewarm(results, leads: batch.leads), status: .accepted)
     }
 }

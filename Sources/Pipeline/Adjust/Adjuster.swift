@@ -114,7 +114,8 @@ struct Adjuster: Sendable {
             if let outcome = await waitForOtherGateway(lead, key: key, deadline: deadline, since: start) { return outcome }
         }
         defer { if locking { store.unlock(key) } }
-        let outcome = await reranker.adjust(lead.promptFacts, prompt: prompt, budget: deadline - ContinuousClock.now)
+        let outcome = await reranker.adjust(
+            lead.promptFacts, prompt: prompt, budget: deadline - ContinuousClock.now, keepRaw: settings.keepRawAnswers)
         if case .applied(let adjustment) = outcome.result {
             store.saveAdjustment(
                 hash: key,

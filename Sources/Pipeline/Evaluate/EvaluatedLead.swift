@@ -24,6 +24,8 @@ public struct EvaluatedLead: Sendable {
     /// What to keep as the live score's input when it is not the lead as scored (events keep the
     /// fields as sent, unfolded, and mark them to be folded again).
     public var storedInput: String?
+    /// The lead's `consent`, kept with its live score so a refresh sees it too.
+    public var consent: Bool?
 
     /// Whether the LLM step will run for this lead on a gateway with an LLM.
     public var wantsLLM: Bool { rerank && cacheKey != nil }

@@ -17,6 +17,14 @@ public struct Evaluator: Sendable {
         var issues = input.issues
         let leadID = input.leadID ?? ""
         issues += validate(leadID: input.leadID, notes: input.notes)
+        if settings.requireConsent, input.consent != true {
+            issues.append(
+                FieldIssue(
+                    field: "consent",
+                    message:
+                        "must be true: this gateway scores and keeps only leads that agreed (privacy.require_consent), and nothing of this lead was stored. Send \"consent\": true once the lead has agreed."
+                ))
+        }
         let requested = input.options.model ?? shared.model
         var model: LoadedModel?
         var role = "default"
@@ -57,7 +65,7 @@ public struct Evaluator: Sendable {
                 EvaluatedLead(
                     leadID: leadID, score: score, model: model, role: role, rerank: rerank, explain: explain, notes: input.notes,
                     features: input.features, requestedModel: requested, cacheKey: key, prompt: chosen?.prompt,
-                    promptRole: chosen?.role ?? "live"))
+                    promptRole: chosen?.role ?? "live", consent: input.consent))
         }
     }
 

@@ -47,6 +47,34 @@ enum ScoredLeadEncoder {
 
     /// `reasons`, `breakdown` and the seed-compatible `explanation_json`.
     static func writeExplanation(_ w: inout JSONWriter, _ score: LeadScore, finalScore: Int) {
+        writeReasonsAndBreakdown(&w, score)
+        w.key("explanation_json")
+        w.beginObject()
+        writeImportance(&w, score, finalScore: finalScore)
+        w.endObject()
+    }
+
+    /// The decision record's `explanation_json`: the seed's shape (`feature_importance`,
+    /// `final_score`, `confidence`) with the `reasons` and `breakdown` beside it.
+    static func explanationDocument(_ score: LeadScore, finalScore: Int) -> String {
+        var w = JSONWriter(capacity: 1024)
+        w.beginObject()
+        writeImportance(&w, score, finalScore: finalScore)
+        writeReasonsAndBreakdown(&w, score)
+        w.endObject()
+        return w.text
+    }
+
+    static func writeImportance(_ w: inout JSONWriter, _ score: LeadScore, finalScore: Int) {
+        w.key("feature_importance")
+        w.beginObject()
+        for (field, share) in score.importance { w.field(field, share, digits: 4) }
+        w.endObject()
+        w.field("final_score", finalScore)
+        w.field("confidence", score.confidence, digits: 3)
+    }
+
+    static func writeReasonsAndBreakdown(_ w: inout JSONWriter, _ score: LeadScore) {
         w.key("reasons")
         w.beginArray()
         for reason in score.reasons {
@@ -72,15 +100,6 @@ enum ScoredLeadEncoder {
             w.endObject()
         }
         w.endArray()
-        w.key("explanation_json")
-        w.beginObject()
-        w.key("feature_importance")
-        w.beginObject()
-        for (field, share) in score.importance { w.field(field, share, digits: 4) }
-        w.endObject()
-        w.field("final_score", finalScore)
-        w.field("confidence", score.confidence, digits: 3)
-        w.endObject()
     }
 
     /// `{"status", "reason"?, "multiplier", "reasoning"?, "latency_ms", "prompt"?, "llm_model"?}`.

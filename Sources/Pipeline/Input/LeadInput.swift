@@ -7,6 +7,8 @@ public struct LeadInput: Sendable {
     public var leadID: String?
     public var features: [String: LeadValue] = [:]
     public var notes: String?
+    /// Whether the lead agreed to be scored and kept (`privacy.require_consent` asks for `true`).
+    public var consent: Bool?
     public var options = ScoreOptions()
     /// Problems found while reading (wrong types, unknown keys), as dotted paths.
     public var issues: [FieldIssue] = []
@@ -61,10 +63,16 @@ public struct LeadInput: Sendable {
                 default:
                     issues.append(FieldIssue(field: at(key), message: "must be an object of field names to values, not \(value.typeName)."))
                 }
+            case "consent":
+                switch value {
+                case .bool(let b): consent = b
+                case .null: break
+                default: issues.append(FieldIssue(field: at(key), message: "must be true or false, not \(value.typeName)."))
+                }
             case "options":
                 options = ScoreOptions(value, path: at(key), issues: &issues)
             default:
-                issues.append(FieldIssue(field: at(key), message: "is not a field of a lead. Use lead_id, features, notes and options."))
+                issues.append(FieldIssue(field: at(key), message: "is not a field of a lead. Use lead_id, features, notes, consent and options."))
             }
         }
     }

@@ -22,11 +22,21 @@ public struct DecisionContext: Sendable {
     public var caller: String?
     /// When the request arrived, for the decision's total latency.
     public var receivedAt: ContinuousClock.Instant
+    /// The position of the first lead published under this context in its request (a bulk prewarm
+    /// or a bulk events request publishes each lead on its own, at its position).
+    public var index = 0
 
     public init(kind: Kind = .score, requestID: String? = nil, caller: String? = nil, receivedAt: ContinuousClock.Instant = .now) {
         self.kind = kind
         self.requestID = requestID
         self.caller = caller
         self.receivedAt = receivedAt
+    }
+
+    /// The same context for the lead at `index` of the request.
+    public func at(_ index: Int) -> DecisionContext {
+        var copy = self
+        copy.index = index
+        return copy
     }
 }

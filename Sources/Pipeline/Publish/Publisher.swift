@@ -3,22 +3,28 @@ import JSON
 import Scoring
 import Store
 
-/// The last step: a scored lead becomes the lead's live score (shared by every gateway on one
-/// Redis), reaches this gateway's score streams, and, when its badge changed, a signed webhook.
-/// Nothing here delays a response: store writes are queued, webhooks run in the background.
+/// The last step: a scored lead becomes a decision record (when records are on), the lead's live
+/// score (shared by every gateway on one Redis), reaches this gateway's score streams, and, when its
+/// badge changed, a signed webhook. Nothing here delays a response: records and store writes are
+/// queued, webhooks run in the background.
 public struct Publisher: Sendable {
     let store: any ScoreStore
     let webhooks: WebhookSender?
     let metrics: PipelineMetrics
     let refresher: Refresher
     let readTimeout: Duration
+    /// The decision records, when the system of record is on.
+    let recording: DecisionRecording?
     /// Live-score changes for the score streams open on this gateway.
     public let feed = LiveFeed()
 
     /// Publishes scored leads (one store round trip for a batch). A refresh in flight for one of
     /// these leads will not store its older answer.
-    public func publish(_ scored: [ScoredLead], context: DecisionContext) {
+    /// `indices`: the leads' positions in their request, when not consecutive (a batch skips the
+    /// leads it refused).
+    public func publish(_ scored: [ScoredLead], context: DecisionContext, indices: [Int]? = nil) {
         guard !scored.isEmpty else { return }
+        recording?.record(scored, indices: indices, context: context)
         let storedAt = Timestamp.nowMS()
         let records = scored.map { lead in
             LiveRecord(

@@ -20,6 +20,7 @@ extension EvaluatedLead {
         }
         w.endObject()
         if let notes { w.field("notes", notes) }
+        if let consent { w.field("consent", consent) }
         if let requestedModel { w.key("options"); w.beginObject(); w.field("model", requestedModel); w.endObject() }
         if marker { w.field(Self.foldMarker, true) }
         w.endObject()

@@ -184,7 +184,11 @@ public final class EventIngest: EventRefolding {
                 let lead = order[i]
                 let events = byLead[lead] ?? []
                 group.addTask {
-                    (i, await self.ingest(leadID: lead, batch: EventBatchInput(events: events, options: options), nowMS: nowMS, context: context))
+                    (
+                        i,
+                        await self.ingest(
+                            leadID: lead, batch: EventBatchInput(events: events, options: options), nowMS: nowMS, context: context.at(i))
+                    )
                 }
             }
             for _ in 0..<16 { start() }

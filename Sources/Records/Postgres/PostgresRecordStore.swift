@@ -1,0 +1,494 @@
+public import Foundation
+public import Logging
+import NIOSSL
+import PostgresNIO
+public import ServiceLifecycle
+
+/// Records in PostgreSQL through postgres-nio's `PostgresClient` (a connection pool).
+///
+/// The store is a `Service`: run it (``run()``) for as long as it is used; operations wait for a
+/// connection while it runs, and each fails after ``PostgresConfiguration/operationTimeout``.
+/// Decisions go in as multi-row `INSERT … ON CONFLICT (id) DO NOTHING` statements of up to
+/// ``chunkSize`` rows, whose `RETURNING` feeds the `lead_scores` insert in the same statement, so
+/// only new decisions get a score row and a replay writes nothing.
+public final class PostgresRecordStore: RecordStore, Service {
+    /// Decisions per INSERT statement (34 binds each; PostgreSQL allows 65,535 binds a statement).
+    public static let chunkSize = 1000
+    /// The `pg_advisory_lock` key migrations run under ("LGRECS" in ASCII).
+    static let migrationLock: Int64 = 0x4C47_5245_4353
+
+    public let configuration: PostgresConfiguration
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// A store for `configuration`. Nothing connects until ``run()`` runs.
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "leadgate.records.postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        let tls: PostgresClient.Configuration.TLS =
+            switch configuration.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var client = PostgresClient.Configuration(
+            host: configuration.host,
+            port: configuration.port,
+            username: configuration.username,
+            password: configuration.password,
+            database: configuration.database,
+            tls: tls
+        )
+        client.options.maximumConnections = configuration.maximumConnections
+        client.options.connectTimeout = configuration.connectTimeout
+        self.client = PostgresClient(configuration: client, backgroundLogger: logger)
+    }
+
+    /// Runs the connection pool until the task is cancelled or the service group shuts down.
+    public func run() async {
+        await client.run()
+    }
+
+    // MARK: Migrations
+
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await timed("migrate") { client, logger in
+            try await client.withConnection { connection in
+                // A session-level advisory lock: a second gateway waits here until the first has
+                // applied everything, then finds nothing to do. A dropped connection releases it.
+                try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger)
+                do {
+                    let applied = try await Self.applyMigrations(connection, logger: logger)
+                    try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                    return applied
+                } catch {
+                    _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    private static func applyMigrations(_ connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+        try await connection.query(PostgresQuery(unsafeSQL: Schema.migrationsTable), logger: logger)
+        var done = Set<Int>()
+        for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+            done.insert(version)
+        }
+        var applied: [Int] = []
+        for migration in Schema.migrations(for: .postgres) where !done.contains(migration.version) {
+            try await connection.withTransaction(logger: logger) { transaction in
+                for statement in migration.statements {
+                    try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await transaction.query(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(migration.version), \(migration.name), now()::text)",
+                    logger: logger
+                )
+            }
+            logger.info("applied records migration", metadata: ["records.migration": "\(migration.name)"])
+            applied.append(migration.version)
+        }
+        return applied
+    }
+
+    // MARK: Decisions
+
+    @discardableResult
+    public func insert(decisions: [DecisionRecord]) async throws -> Int {
+        guard !decisions.isEmpty else { return 0 }
+        return try await timed("insert decisions") { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                var inserted = 0
+                var start = 0
+                while start < decisions.count {
+                    let end = min(start + Self.chunkSize, decisions.count)
+                    let sql = end - start == Self.chunkSize ? Self.fullChunkSQL : Self.insertDecisionsSQL(rows: end - start)
+                    var binds = PostgresBindings(capacity: (end - start) * Schema.decisionColumns.count)
+                    for record in decisions[start..<end] {
+                        for value in record.columnValues { binds.append(value) }
+                    }
+                    for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                        inserted += 1
+                    }
+                    start = end
+                }
+                return inserted
+            }
+        }
+    }
+
+    private static let fullChunkSQL = insertDecisionsSQL(rows: chunkSize)
+
+    static func insertDecisionsSQL(rows: Int) -> String {
+        let columns = Schema.decisionColumns
+        var sql = "WITH d AS (INSERT INTO decisions (\(columns.joined(separator: ", "))) VALUES "
+        sql.reserveCapacity(rows * columns.count * 8 + 600)
+        var parameter = 1
+        for row in 0..<rows {
+            sql += row == 0 ? "(" : ", ("
+            for (position, column) in columns.enumerated() {
+                if position > 0 { sql += ", " }
+                sql += "$\(parameter)"
+                if Schema.jsonDecisionColumns.contains(column) { sql += "::json" }
+                parameter += 1
+            }
+            sql += ")"
+        }
+        sql += """
+             ON CONFLICT (id) DO NOTHING \
+            RETURNING id, lead_id, final_score, confidence, explanation_json, decided_at, model_version, expires_at) \
+            INSERT INTO lead_scores (decision_id, lead_id, score, confidence, explanation_json, "timestamp", model_version, expires_at) \
+            SELECT * FROM d RETURNING 1
+            """
+        return sql
+    }
+
+    private static let selectDecision = "SELECT \(Schema.decisionColumns.joined(separator: ", ")) FROM decisions"
+
+    public func decision(id: String) async throws -> DecisionRecord? {
+        try await timed("read decision") { client, logger in
+            try await Self.decisions(client, PostgresQuery(unsafeSQL: Self.selectDecision + " WHERE id = $1", binds: Self.binds([.text(id)])), logger)
+                .first
+        }
+    }
+
+    public func history(leadID: String, since: Date?, until: Date?, cursor: HistoryCursor?, limit: Int) async throws -> HistoryPage {
+        let limit = max(1, limit)
+        var sql = Self.selectDecision + " WHERE lead_id = $1"
+        var values: [SQLValue] = [.text(leadID)]
+        if let since {
+            values.append(.time(since))
+            sql += " AND decided_at >= $\(values.count)"
+        }
+        if let until {
+            values.append(.time(until))
+            sql += " AND decided_at < $\(values.count)"
+        }
+        if let cursor {
+            values += [.time(cursor.time), .text(cursor.id)]
+            sql += " AND (decided_at, id) < ($\(values.count - 1), $\(values.count))"
+        }
+        values.append(.int(limit + 1))
+        sql += " ORDER BY decided_at DESC, id DESC LIMIT $\(values.count)"
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        let rows = try await timed("read history") { client, logger in try await Self.decisions(client, query, logger) }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { HistoryCursor(time: $0.time, id: $0.id) } : nil
+        return HistoryPage(decisions: page, nextCursor: next)
+    }
+
+    public func exportPage(since: Date?, until: Date?, after: HistoryCursor?, limit: Int) async throws -> [DecisionRecord] {
+        var sql = Self.selectDecision + " WHERE TRUE"
+        var values: [SQLValue] = []
+        if let since {
+            values.append(.time(since))
+            sql += " AND decided_at >= $\(values.count)"
+        }
+        if let until {
+            values.append(.time(until))
+            sql += " AND decided_at < $\(values.count)"
+        }
+        if let after {
+            values += [.time(after.time), .text(after.id)]
+            sql += " AND (decided_at, id) > ($\(values.count - 1), $\(values.count))"
+        }
+        values.append(.int(max(1, limit)))
+        sql += " ORDER BY decided_at, id LIMIT $\(values.count)"
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        return try await timed("export decisions") { client, logger in try await Self.decisions(client, query, logger) }
+    }
+
+    private static func decisions(_ client: PostgresClient, _ query: PostgresQuery, _ logger: Logger) async throws -> [DecisionRecord] {
+        var records: [DecisionRecord] = []
+        for try await row in try await client.query(query, logger: logger) {
+            records.append(try DecisionRecord(reading: PostgresColumns(row: row.makeRandomAccess())))
+        }
+        return records
+    }
+
+    // MARK: Outcomes
+
+    @discardableResult
+    public func insert(outcomes: [OutcomeRecord]) async throws -> [OutcomeInsertResult] {
+        guard !outcomes.isEmpty else { return [] }
+        return try await timed("insert outcomes") { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                var results: [OutcomeInsertResult] = []
+                for outcome in outcomes {
+                    let insert = PostgresQuery(
+                        unsafeSQL: """
+                            INSERT INTO outcomes (lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id) \
+                            VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM decisions WHERE lead_id = $1 AND decided_at <= $4 \
+                            ORDER BY decided_at DESC, id DESC LIMIT 1)) \
+                            ON CONFLICT (idempotency_key) DO NOTHING RETURNING decision_id
+                            """,
+                        binds: Self.binds([
+                            .text(outcome.leadID), .text(outcome.outcome), .real(outcome.value), .time(outcome.occurredAt), .text(outcome.source),
+                            .text(outcome.idempotencyKey),
+                        ])
+                    )
+                    var inserted: OutcomeInsertResult?
+                    for try await linked in try await connection.query(insert, logger: logger).decode(String?.self) {
+                        inserted = OutcomeInsertResult(isNew: true, linkedDecisionID: linked)
+                    }
+                    if let inserted {
+                        results.append(inserted)
+                    } else if let key = outcome.idempotencyKey {
+                        var linked: String?
+                        for try await id in try await connection.query(
+                            "SELECT decision_id FROM outcomes WHERE idempotency_key = \(key)",
+                            logger: logger
+                        ).decode(String?.self) {
+                            linked = id
+                        }
+                        results.append(OutcomeInsertResult(isNew: false, linkedDecisionID: linked))
+                    }
+                }
+                return results
+            }
+        }
+    }
+
+    public func outcomes(leadID: String) async throws -> [OutcomeRecord] {
+        try await timed("read outcomes") { client, logger in
+            var outcomes: [OutcomeRecord] = []
+            let rows = try await client.query(
+                """
+                SELECT lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id FROM outcomes \
+                WHERE lead_id = \(leadID) ORDER BY occurred_at, id
+                """,
+                logger: logger
+            )
+            for try await (lead, outcome, value, occurredAt, source, key, decision) in rows.decode(
+                (String, String, Double?, Date, String?, String?, String?).self
+            ) {
+                outcomes.append(
+                    OutcomeRecord(
+                        leadID: lead,
+                        outcome: outcome,
+                        value: value,
+                        occurredAt: occurredAt,
+                        source: source,
+                        idempotencyKey: key,
+                        linkedDecisionID: decision
+                    )
+                )
+            }
+            return outcomes
+        }
+    }
+
+    // MARK: Privacy and retention
+
+    public func erase(leadID: String, mode: EraseMode, actor: String) async throws -> EraseCounts {
+        try await timed("erase lead") { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                var counts: EraseCounts
+                switch mode {
+                case .delete:
+                    counts = EraseCounts(
+                        decisions: 0,
+                        leadScores: try await Self.count(
+                            connection, "WITH x AS (DELETE FROM lead_scores WHERE lead_id = $1 RETURNING 1)", leadID, logger),
+                        outcomes: try await Self.count(connection, "WITH x AS (DELETE FROM outcomes WHERE lead_id = $1 RETURNING 1)", leadID, logger)
+                    )
+                    counts.decisions = try await Self.count(
+                        connection, "WITH x AS (DELETE FROM decisions WHERE lead_id = $1 RETURNING 1)", leadID, logger)
+                case .pseudonymise:
+                    let pseudonym = AuditDetail.pseudonym()
+                    counts = EraseCounts(decisions: 0, leadScores: 0, outcomes: 0, pseudonym: pseudonym)
+                    counts.decisions = try await Self.count(
+                        connection,
+                        """
+                        WITH x AS (UPDATE decisions SET lead_id = $2, input_json = '{}', unknown_fields_json = '[]', \
+                        llm_reasoning = NULL, llm_raw_answer = NULL WHERE lead_id = $1 RETURNING 1)
+                        """,
+                        leadID,
+                        logger,
+                        pseudonym
+                    )
+                    counts.leadScores = try await Self.count(
+                        connection,
+                        "WITH x AS (UPDATE lead_scores SET lead_id = $2 WHERE lead_id = $1 RETURNING 1)",
+                        leadID,
+                        logger,
+                        pseudonym
+                    )
+                    counts.outcomes = try await Self.count(
+                        connection,
+                        "WITH x AS (UPDATE outcomes SET lead_id = $2, idempotency_key = NULL WHERE lead_id = $1 RETURNING 1)",
+                        leadID,
+                        logger,
+                        pseudonym
+                    )
+                }
+                let entry = AuditEntry(
+                    time: Date(),
+                    actor: actor,
+                    action: "lead.erase",
+                    target: counts.pseudonym ?? "lead",
+                    detailJSON: AuditDetail.erase(mode: mode, counts: counts)
+                )
+                try await Self.append(connection, [entry], logger)
+                return counts
+            }
+        }
+    }
+
+    public func purge(olderThan cutoff: Date, actor: String) async throws -> PurgeCounts {
+        try await timed("purge records") { client, logger in
+            try await client.withTransaction(logger: logger) { connection in
+                let counts = PurgeCounts(
+                    decisions: try await Self.count(
+                        connection, "WITH x AS (DELETE FROM decisions WHERE decided_at < $1 RETURNING 1)", cutoff, logger),
+                    leadScores: try await Self.count(
+                        connection, #"WITH x AS (DELETE FROM lead_scores WHERE "timestamp" < $1 RETURNING 1)"#, cutoff, logger),
+                    outcomes: try await Self.count(connection, "WITH x AS (DELETE FROM outcomes WHERE occurred_at < $1 RETURNING 1)", cutoff, logger)
+                )
+                let entry = AuditEntry(
+                    time: Date(),
+                    actor: actor,
+                    action: "records.purge",
+                    target: "records",
+                    detailJSON: AuditDetail.purge(cutoff: cutoff, counts: counts)
+                )
+                try await Self.append(connection, [entry], logger)
+                return counts
+            }
+        }
+    }
+
+    /// Runs `cte` (a `WITH x AS (… RETURNING 1)`) and returns how many rows it touched.
+    private static func count(
+        _ connection: PostgresConnection,
+        _ cte: String,
+        _ first: some PostgresDynamicTypeEncodable,
+        _ logger: Logger,
+        _ second: String? = nil
+    ) async throws -> Int {
+        var binds = PostgresBindings()
+        binds.append(first)
+        if let second { binds.append(second) }
+        var count = 0
+        for try await value in try await connection.query(PostgresQuery(unsafeSQL: cte + " SELECT count(*) FROM x", binds: binds), logger: logger)
+            .decode(Int.self)
+        {
+            count = value
+        }
+        return count
+    }
+
+    // MARK: Audit
+
+    public func append(audit entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
+        try await timed("append audit") { client, logger in
+            try await client.withConnection { connection in try await Self.append(connection, entries, logger) }
+        }
+    }
+
+    private static func append(_ connection: PostgresConnection, _ entries: [AuditEntry], _ logger: Logger) async throws {
+        var sql = "INSERT INTO audit_log (at, actor, action, target, detail_json) VALUES "
+        var values: [SQLValue] = []
+        for (row, entry) in entries.enumerated() {
+            let base = row * 5
+            sql += (row == 0 ? "" : ", ") + "($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5)::json)"
+            values += [.time(entry.time), .text(entry.actor), .text(entry.action), .text(entry.target), .text(entry.detailJSON)]
+        }
+        try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds(values)), logger: logger)
+    }
+
+    public func auditEntries(since: Date?, limit: Int) async throws -> [AuditEntry] {
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT at, actor, action, target, detail_json FROM audit_log WHERE at >= $1 ORDER BY at, id LIMIT $2",
+            binds: Self.binds([.time(since ?? Date(timeIntervalSince1970: 0)), .int(max(1, limit))])
+        )
+        return try await timed("read audit") { client, logger in
+            var entries: [AuditEntry] = []
+            for try await (at, actor, action, target, detail) in try await client.query(query, logger: logger).decode(
+                (Date, String, String, String, String).self
+            ) {
+                entries.append(AuditEntry(time: at, actor: actor, action: action, target: target, detailJSON: detail))
+            }
+            return entries
+        }
+    }
+
+    // MARK: Counts
+
+    public func counts() async throws -> RecordCounts {
+        try await timed("count records") { client, logger in
+            let rows = try await client.query(
+                """
+                SELECT (SELECT count(*) FROM decisions), (SELECT count(*) FROM lead_scores), \
+                (SELECT count(*) FROM outcomes), (SELECT count(*) FROM audit_log)
+                """,
+                logger: logger
+            )
+            for try await (decisions, scores, outcomes, audit) in rows.decode((Int, Int, Int, Int).self) {
+                return RecordCounts(decisions: decisions, leadScores: scores, outcomes: outcomes, audit: audit)
+            }
+            throw RecordsError(.corruptRow, "count query returned no row")
+        }
+    }
+
+    public func duplicateDecisionIDs() async throws -> [String] {
+        try await timed("check duplicates") { client, logger in
+            var ids: [String] = []
+            for try await id in try await client.query("SELECT id FROM decisions GROUP BY id HAVING count(*) > 1", logger: logger).decode(String.self)
+            {
+                ids.append(id)
+            }
+            return ids
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` with the client, failing after the configured operation timeout.
+    private func timed<T: Sendable>(_ what: String, _ body: @escaping @Sendable (PostgresClient, Logger) async throws -> T) async throws -> T {
+        let client = self.client
+        let logger = self.logger
+        return try await withTimeout(configuration.operationTimeout, "PostgreSQL \(what)") { try await body(client, logger) }
+    }
+
+    private static func binds(_ values: [SQLValue]) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values { binds.append(value) }
+        return binds
+    }
+}
+
+extension PostgresBindings {
+    fileprivate mutating func append(_ value: SQLValue) {
+        switch value {
+        // PostgreSQL text cannot hold NUL: an LLM's reasoning or a CRM's string with one would make
+        // the whole batch fail again at every replay. It becomes U+FFFD, as invalid UTF-8 does.
+        case .text(let text): append(text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : text)
+        case .int(let int): append(int)
+        case .real(let real): append(real)
+        case .time(let date): append(date)
+        case .null: appendNull()
+        }
+    }
+}
+
+/// ``ColumnReader`` over a postgres-nio row.
+private struct PostgresColumns: ColumnReader {
+    let row: PostgresRandomAccessRow
+
+    func text(_ index: Int) throws -> String? { try decode(index, String?.self) }
+    func int(_ index: Int) throws -> Int? { try decode(index, Int?.self) }
+    func real(_ index: Int) throws -> Double? { try decode(index, Double?.self) }
+    func time(_ index: Int) throws -> Date? { try decode(index, Date?.self).map(RecordTime.normalized) }
+
+    private func decode<T: PostgresDecodable>(_ index: Int, _ type: T.Type) throws -> T {
+        do {
+            return try row[index].decode(T.self)
+        } catch {
+            throw RecordsError(.corruptRow, "decisions column \(Schema.decisionColumns[index]) could not be read", cause: error)
+        }
+    }
+}

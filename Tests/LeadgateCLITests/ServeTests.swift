@@ -23,7 +23,10 @@ import Testing
             process.executableURL = LeadgateCLITests.executable
             process.arguments = ["serve", "--port", "0"] + arguments
             process.currentDirectoryURL = LeadgateCLITests.root
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            // Each server keeps its records (and their journal) in a folder of its own.
+            let records = NSTemporaryDirectory() + "leadgate-serve-\(UUID().uuidString)/leadgate.sqlite"
+            process.environment = ProcessInfo.processInfo.environment.merging(["LEADGATE_RECORDS_URL": records]) { $1 }
+                .merging(environment) { $1 }
             let err = Pipe()
             process.standardError = err
             process.standardOutput = FileHandle.nullDevice

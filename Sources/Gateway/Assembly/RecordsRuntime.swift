@@ -79,6 +79,8 @@ public final class RecordsRuntime: Service {
             try await recorder.run()
             group.cancelAll()
         }
+        // The recorder has written or journaled everything; the SQLite file is closed cleanly.
+        if let sqlite = store as? SQLiteRecordStore { try? await sqlite.close() }
     }
 
     /// Applies the migrations, trying again every second until it works or the task is cancelled.

@@ -24,6 +24,8 @@ public struct RecordsSettings: Sendable, Equatable {
     /// The journal batches wait in while the database is down; one per gateway.
     public var journalPath = "data/records.journal"
     public var journalMaxBytes = 256 << 20
+    /// Whether the configuration file named the journal (else it follows the SQLite file).
+    var journalGiven = false
     /// Decisions the in-memory queue holds before the journal.
     public var queueCapacity = 100_000
     public var batchSize = 1_000
@@ -50,6 +52,8 @@ extension GatewayConfig {
     /// `records`, `privacy` and `audit`. Without a `records` section the embedded SQLite file
     /// `data/leadgate.sqlite` (beside the folder of the configuration file) is used.
     mutating func applyRecords(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
+        var journalGiven = false
+        defer { records.journalGiven = journalGiven }
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path) }
         records.backend = .sqlite(path: resolve("data/leadgate.sqlite"))
         records.journalPath = resolve("data/records.journal")
@@ -74,7 +78,10 @@ extension GatewayConfig {
                     records.backend = .postgres(url: url)
                 }
                 records.passwordEnv = try node["password_env"]?.string() ?? records.passwordEnv
-                if let path = try node["journal_path"]?.string() { records.journalPath = resolve(path) }
+                if let path = try node["journal_path"]?.string() {
+                    records.journalPath = resolve(path)
+                    journalGiven = true
+                }
                 records.journalMaxBytes = try node["journal_max_bytes"]?.int() ?? records.journalMaxBytes
                 records.queueCapacity = try node["queue_capacity"]?.int() ?? records.queueCapacity
                 records.batchSize = try node["batch_size"]?.int() ?? records.batchSize
@@ -112,6 +119,12 @@ extension GatewayConfig {
             }
         }
         records.password = env[records.passwordEnv]
+        // Without its own journal_path, an SQLite file's journal sits beside it (one per file, so
+        // gateways on different files never share one).
+        if !records.journalGiven, case .sqlite(let path) = records.backend {
+            let folder = (path as NSString).deletingLastPathComponent
+            records.journalPath = folder.isEmpty ? "records.journal" : (folder as NSString).appendingPathComponent("records.journal")
+        }
     }
 
     func validateRecords() throws(ConfigurationError) {

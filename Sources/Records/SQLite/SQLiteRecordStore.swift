@@ -48,7 +48,8 @@ public final class SQLiteRecordStore: RecordStore {
                     defer { held = nil }; return held
                 })
             else { return }
-            try await open.close()
+            // Outside this task, so a shutdown by cancellation still closes the file.
+            try await Task.detached { try await open.close() }.value
         }
     }
 
@@ -68,7 +69,9 @@ public final class SQLiteRecordStore: RecordStore {
             _ = try await opened.query("PRAGMA journal_mode = WAL")
             _ = try await opened.query("PRAGMA synchronous = FULL")
         } catch {
-            try? await opened.close()
+            // Closed outside this task: a cancelled task's close fails, and an unclosed connection
+            // must not be released.
+            await Task.detached { try? await opened.close() }.value
             throw error
         }
         connection.withLock { $0 = opened }

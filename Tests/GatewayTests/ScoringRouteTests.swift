@@ -66,7 +66,10 @@ import Testing
     @Test func anOldLiveScoreSaysItIsStale() async throws {
         try await withGateway(yaml: "live_scores:\n  stale_after_s: 1\n") { base in
             _ = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try exampleLead(id: "OLD-1"))
-            #expect(try await HTTPClient.send("GET", "\(base)/v1/leads/OLD-1/score").json()["stale"] as? Bool == false)
+            // Fresh unless this busy machine took over a second between the two requests.
+            let first = try await HTTPClient.send("GET", "\(base)/v1/leads/OLD-1/score").json()
+            let firstAge = try #require(first["age_s"] as? Double)
+            if firstAge < 0.9 { #expect(first["stale"] as? Bool == false) }
             try await Task.sleep(for: .milliseconds(1_200))
             let later = try await HTTPClient.send("GET", "\(base)/v1/leads/OLD-1/score").json()
             #expect(later["stale"] as? Bool == true)

@@ -120,7 +120,7 @@ let package = Package(
         // Prompt evaluation against outcomes and dry runs.
         .target(
             name: "PromptOps",
-            dependencies: ["Pipeline", "Reranker", "Scoring", "Evaluation", "JSON", "Telemetry"],
+            dependencies: ["Pipeline", "Reranker", "Scoring", "Evaluation", "JSON", "Records", "Telemetry"],
             swiftSettings: strict
         ),
         .target(
@@ -164,6 +164,7 @@ let package = Package(
                 "Scoring",
                 "Store",
                 "Records",
+                "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

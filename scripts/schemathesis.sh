@@ -48,10 +48,12 @@ auth:
     - { name: schemathesis, key_env: LEADGATE_TEST_API_KEY, scopes: [crm.write.leads, crm.read.leads, prompts.admin] }
 models:
   directory: $(pwd)/config/models
+records:
+  path: $work/records.sqlite
 logging:
   level: warning
 YAML
-echo "== starting LeadGate on 127.0.0.1:$port (auth on, in-memory store, no LLM)" >&2
+echo "== starting LeadGate on 127.0.0.1:$port (auth on, in-memory store, records in a temporary SQLite file, no LLM)" >&2
 LEADGATE_TEST_API_KEY=$key "$bin" serve --config "$work/leadgate.yaml" >"$work/gateway.log" 2>&1 &
 gateway=$!
 for _ in $(seq 1 100); do

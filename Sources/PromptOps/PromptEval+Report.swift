@@ -18,7 +18,9 @@ extension PromptEval {
         }
         var lines = [header.joined(separator: ",")]
         for row in report.rows {
-            var fields = [quote(row.leadID), row.label ? "1" : "0", String(format: "%.6f", row.probability), String(row.baseScore), row.baseBadge]
+            var fields = [
+                CSVField.quoted(row.leadID), row.label ? "1" : "0", String(format: "%.6f", row.probability), String(row.baseScore), row.baseBadge,
+            ]
             for arm in row.arms {
                 fields += [
                     String(format: "%.4f", arm.multiplier), arm.status, arm.reason ?? "", String(arm.score), arm.badge,
@@ -28,10 +30,6 @@ extension PromptEval {
             lines.append(fields.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func quote(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
     struct ArmSummary {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TreeEnsemble
 
 /// A failure the command reports as one line on standard error, exiting with status 1.
@@ -26,6 +27,38 @@ enum CommandSupport {
             return try FeatureMatrix(csv: table, for: model)
         } catch {
             throw CommandFailure("\(path), \(error.description)")
+        }
+    }
+}
+
+extension CommandSupport {
+    /// One line on standard error.
+    static func note(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// A progress reporter for `(done, total)` calls, on standard error: a bar redrawn in place on a
+    /// terminal, otherwise a line at every tenth of the way (so logs stay short).
+    static func progress(_ unit: String) -> @Sendable (Int, Int) -> Void {
+        let terminal = isatty(STDERR_FILENO) == 1
+        let steps = terminal ? 200 : 10
+        let shown = Mutex(-1)
+        return { done, total in
+            let step = total > 0 ? steps * min(done, total) / total : steps
+            let show = shown.withLock { last in
+                guard step > last else { return false }
+                last = step
+                return true
+            }
+            guard show else { return }
+            if terminal {
+                let width = 30
+                let filled = total > 0 ? width * min(done, total) / total : width
+                let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+                FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(unit)\(step == steps ? "\n" : "")".utf8))
+            } else {
+                note("\(done)/\(total) \(unit) (\(100 * step / steps) %)")
+            }
         }
     }
 }

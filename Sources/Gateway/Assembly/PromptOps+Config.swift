@@ -41,8 +41,9 @@ extension PromptEval {
             options: options, pipeline: pipeline, prompts: prompts, budget: .milliseconds(config.llmTimeoutMS), progress: progress)
     }
 
-    /// A pipeline over the configured models with an in-memory store and no metrics, for a command.
-    static func offlinePipeline(_ config: GatewayConfig, reranker: LLMReranker) throws(ConfigurationError) -> ScoringPipeline {
+    /// A pipeline over the configured models with an in-memory store, no metrics and no records,
+    /// for a command: nothing it does reaches a live score, the cache or the records.
+    static func offlinePipeline(_ config: GatewayConfig, reranker: LLMReranker?) throws(ConfigurationError) -> ScoringPipeline {
         let models = try ModelRegistry(selection: config.models, thresholds: config.thresholds, reasonCount: config.reasonCount)
         return ScoringPipeline(
             settings: config.pipelineSettings, registry: models, store: MemoryScoreStore(),

@@ -30,16 +30,42 @@ public final class RecordsRuntime: Service {
 
     /// - Throws: ``ConfigurationError`` when the PostgreSQL URL does not parse.
     init?(settings: RecordsSettings, logger: Logger, onBatchWritten: (@Sendable (Int, Duration) -> Void)?) throws(ConfigurationError) {
+        guard let opened = try Self.openStore(settings, logger: logger) else { return nil }
         self.settings = settings
         self.logger = logger
+        backend = opened.backend
+        location = opened.location
+        store = opened.store
+        postgres = opened.postgres
+        var recorder = Recorder.Configuration(journalPath: settings.journalPath)
+        recorder.batchSize = settings.batchSize
+        recorder.flushInterval = .milliseconds(settings.flushMS)
+        recorder.queueCapacity = settings.queueCapacity
+        recorder.journalMaxBytes = settings.journalMaxBytes
+        recorder.onBatchWritten = onBatchWritten
+        self.recorder = Recorder(store: store, configuration: recorder, logger: logger)
+    }
+
+    public var migrationState: MigrationState { migration.withLock { $0 } }
+
+    /// A store the settings name, not yet running: the PostgreSQL pool must be run (``PostgresRecordStore/run()``).
+    struct OpenedStore {
+        var store: any RecordStore
+        var backend: String
+        /// The location without any password.
+        var location: String
+        var postgres: PostgresRecordStore?
+    }
+
+    /// The store `settings` name, or nil when records are off.
+    ///
+    /// - Throws: ``ConfigurationError`` when the PostgreSQL URL does not parse.
+    static func openStore(_ settings: RecordsSettings, logger: Logger) throws(ConfigurationError) -> OpenedStore? {
         switch settings.backend {
         case .off:
             return nil
         case .sqlite(let path):
-            backend = "sqlite"
-            location = path
-            store = SQLiteRecordStore(path: path, logger: logger)
-            postgres = nil
+            return OpenedStore(store: SQLiteRecordStore(path: path, logger: logger), backend: "sqlite", location: path)
         case .postgres(let url):
             var configuration: PostgresConfiguration
             do {
@@ -51,21 +77,11 @@ public final class RecordsRuntime: Service {
             configuration.maximumConnections = settings.poolSize
             configuration.operationTimeout = .milliseconds(settings.operationTimeoutMS)
             let store = PostgresRecordStore(configuration: configuration, logger: logger)
-            backend = "postgres"
-            location = "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
-            self.store = store
-            postgres = store
+            return OpenedStore(
+                store: store, backend: "postgres",
+                location: "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)", postgres: store)
         }
-        var recorder = Recorder.Configuration(journalPath: settings.journalPath)
-        recorder.batchSize = settings.batchSize
-        recorder.flushInterval = .milliseconds(settings.flushMS)
-        recorder.queueCapacity = settings.queueCapacity
-        recorder.journalMaxBytes = settings.journalMaxBytes
-        recorder.onBatchWritten = onBatchWritten
-        self.recorder = Recorder(store: store, configuration: recorder, logger: logger)
     }
-
-    public var migrationState: MigrationState { migration.withLock { $0 } }
 
     /// Runs the PostgreSQL pool, applies the migrations (retrying every second while the database
     /// is away), runs the recorder until graceful shutdown (it then writes or journals what is

@@ -54,7 +54,7 @@ extension Routes {
             }
         }
         var cursor: HistoryCursor?
-        if let text = query.get("cursor") {
+        if let text = query.get("cursor"), !text.isEmpty {
             cursor = HistoryCursor(token: text)
             if cursor == nil {
                 issues.append(
@@ -63,14 +63,15 @@ extension Routes {
         }
         var fields: Set<String>?
         if let text = query.get("fields") {
-            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let unknown = names.filter { !RecordsEncoder.decisionFields.contains($0) }
-            if names.isEmpty || !unknown.isEmpty {
+            // Names between commas, spaces around them allowed; an empty name (`a,,b`) is an error.
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: [" "]) }
+            let unknown = names.filter { !$0.isEmpty && !RecordsEncoder.decisionFields.contains($0) }
+            if names.contains("") || !unknown.isEmpty {
                 issues.append(
                     FieldIssue(
                         field: "fields",
                         message:
-                            "names \(unknown.isEmpty ? "nothing" : unknown.map { "`\($0)`" }.joined(separator: ", ")). Use a comma list of: \(RecordsEncoder.decisionFields.joined(separator: ", "))."
+                            "names \(unknown.isEmpty ? "an empty field" : unknown.map { "`\($0)`" }.joined(separator: ", ")). Use a comma list of: \(RecordsEncoder.decisionFields.joined(separator: ", "))."
                     ))
             } else {
                 fields = Set(names)

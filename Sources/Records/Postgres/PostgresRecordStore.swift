@@ -200,6 +200,24 @@ public final class PostgresRecordStore: RecordStore, Service {
         return try await timed("export decisions") { client, logger in try await Self.decisions(client, query, logger) }
     }
 
+    public func countDecisions(since: Date?, until: Date?) async throws -> Int {
+        var sql = "SELECT count(*) FROM decisions WHERE TRUE"
+        var values: [SQLValue] = []
+        if let since {
+            values.append(.time(since))
+            sql += " AND decided_at >= $\(values.count)"
+        }
+        if let until {
+            values.append(.time(until))
+            sql += " AND decided_at < $\(values.count)"
+        }
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        return try await timed("count decisions") { client, logger in
+            for try await count in try await client.query(query, logger: logger).decode(Int.self) { return count }
+            throw RecordsError(.corruptRow, "count query returned no row")
+        }
+    }
+
     private static func decisions(_ client: PostgresClient, _ query: PostgresQuery, _ logger: Logger) async throws -> [DecisionRecord] {
         var records: [DecisionRecord] = []
         for try await row in try await client.query(query, logger: logger) {

@@ -193,6 +193,23 @@ public final class SQLiteRecordStore: RecordStore {
         return try await decisions(sql, binds.map(\.sqlite))
     }
 
+    public func countDecisions(since: Date?, until: Date?) async throws -> Int {
+        var sql = "SELECT count(*) FROM decisions WHERE 1"
+        var binds: [SQLValue] = []
+        if let since {
+            sql += " AND decided_at >= ?"
+            binds.append(.time(since))
+        }
+        if let until {
+            sql += " AND decided_at < ?"
+            binds.append(.time(until))
+        }
+        let rows = try await withConnection { connection in try await connection.query(sql, binds.map(\.sqlite)) }
+        guard let row = rows.first else { throw RecordsError(.corruptRow, "count query returned no row") }
+        let columns = SQLiteColumns(row: row)
+        return try columns.required(columns.int(0), 0)
+    }
+
     private func decisions(_ sql: String, _ binds: [SQLiteData]) async throws -> [DecisionRecord] {
         let rows = try await withConnection { connection in try await connection.query(sql, binds) }
         return try rows.map { try DecisionRecord(reading: SQLiteColumns(row: $0)) }

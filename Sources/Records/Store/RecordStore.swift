@@ -52,6 +52,9 @@ public protocol RecordStore: Sendable {
     /// ``export(since:until:pageSize:)`` pages through it.
     func exportPage(since: Date?, until: Date?, after: HistoryCursor?, limit: Int) async throws -> [DecisionRecord]
 
+    /// How many decisions lie in `[since, until)` (for an export's progress).
+    func countDecisions(since: Date?, until: Date?) async throws -> Int
+
     /// Row counts of every table (for tests, `/readyz` and operators).
     func counts() async throws -> RecordCounts
 

@@ -96,6 +96,44 @@ import Testing
         #expect((try? FileManager.default.attributesOfItem(atPath: journal)[.size] as? Int) == 0)
     }
 
+    @Test func rowsTheDatabaseRefusesAreIsolatedAndCountedNotRetriedForever() async throws {
+        let server = try PostgresServer()
+        let url = server.url(database: try server.makeDatabase())
+        let journal = Fixtures.temporaryPath("records.journal")
+        try await withPostgresStore(url: url) { store throws in
+            try await withRecorder(store: store, journal: journal) { recorder throws in
+                // A row PostgreSQL refuses (SQLSTATE 22003: an item index beyond `integer`) inside a
+                // batch of 1,000; U+0000 (which PostgreSQL text cannot hold) is kept as U+FFFD.
+                func batch(_ request: String) -> [DecisionRecord] {
+                    var decisions = (0..<1_000).map { Fixtures.bare(request: request, index: $0, lead: "p\($0 % 31)") }
+                    decisions[417].index = Int(Int32.max) + 1
+                    decisions[802].llm.reasoning = "before\u{0}after"
+                    return decisions
+                }
+                let first = UUID().uuidString
+                recorder.record(contentsOf: batch(first))
+                #expect(try await eventually { recorder.stats.droppedRejected == 1 && recorder.stats.isIdle }, "\(recorder.stats)")
+                #expect(try await store.counts().decisions == 999)
+                #expect(recorder.stats.written == 999)
+                #expect(try await store.decision(id: DecisionRecord.id(requestID: first, index: 0)) != nil)
+                #expect(try await store.decision(id: DecisionRecord.id(requestID: first, index: 802))?.llm.reasoning == "before\u{FFFD}after")
+                #expect(try await store.decision(id: DecisionRecord.id(requestID: first, index: 417)) == nil)
+                // The same through the journal: the database away, then back; the replay isolates
+                // them too, and what follows is written.
+                server.kill()
+                recorder.record(contentsOf: batch(UUID().uuidString))
+                #expect(try await eventually { recorder.stats.journalRecords == 1_000 })
+                try server.start()
+                #expect(try await eventually(.seconds(30)) { recorder.stats.isIdle && recorder.stats.journalBytes == 0 })
+                recorder.record(Fixtures.bare(request: UUID().uuidString))
+                #expect(try await eventually { try await store.counts().decisions == 1_999 })
+                let stats = recorder.stats
+                #expect(stats.droppedRejected == 2 && stats.dropped == 2 && stats.replayed == 999 && stats.written == 1_999, "\(stats)")
+                #expect(try await store.duplicateDecisionIDs().isEmpty)
+            }
+        }
+    }
+
     @Test func theJournalIsBoundedAndDropsAreCounted() async throws {
         let server = try PostgresServer()
         let url = server.url(database: try server.makeDatabase())

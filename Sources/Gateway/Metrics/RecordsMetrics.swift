@@ -17,7 +17,8 @@ public final class RecordsMetrics: Sendable {
     static let journaled = MetricDescriptor("leadgate_records_journaled_total", .counter, "Decision records appended to the journal.")
     static let replayed = MetricDescriptor("leadgate_records_replayed_total", .counter, "Decision records written to the store from the journal.")
     static let dropped = MetricDescriptor(
-        "leadgate_records_dropped_total", .counter, "Decision records dropped, by reason: queue_full, journal_full.")
+        "leadgate_records_dropped_total", .counter,
+        "Decision records dropped, by reason: queue_full, journal_full, rejected (the database refused the row as data).")
     static let failures = MetricDescriptor("leadgate_records_store_failures_total", .counter, "Writes to the records store that failed.")
     static let batch = MetricDescriptor(
         "leadgate_records_batch_duration_seconds", .timer(buckets: MetricDescriptor.latencyBuckets),
@@ -52,6 +53,7 @@ public final class RecordsMetrics: Sendable {
         advance(Self.replayed, to: stats.replayed)
         advance(Self.dropped, [("reason", "queue_full")], to: stats.droppedQueueFull)
         advance(Self.dropped, [("reason", "journal_full")], to: stats.droppedJournalFull)
+        advance(Self.dropped, [("reason", "rejected")], to: stats.droppedRejected)
         advance(Self.failures, to: stats.storeFailures)
     }
 

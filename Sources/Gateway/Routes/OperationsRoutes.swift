@@ -61,6 +61,7 @@ extension Routes {
         w.field("journal_records", stats.journalRecords)
         w.field("replayed", stats.replayed)
         w.field("dropped", stats.dropped)
+        w.field("rejected", stats.droppedRejected)
         if let error = stats.lastError, stats.backend == .down { w.field("last_error", error) }
         w.endObject()
     }

@@ -209,11 +209,11 @@ public final class Recorder: Service {
         if loop.journal.size == 0, ContinuousClock.now >= loop.nextAttempt {
             let started = ContinuousClock.now
             do {
-                try await store.insert(decisions: withoutErased(batch))
+                let written = try await insertIsolatingRejects(withoutErased(batch))
                 let latency = ContinuousClock.now - started
-                configuration.onBatchWritten?(batch.count, latency)
+                configuration.onBatchWritten?(written, latency)
                 state.withLock { state in
-                    state.stats.written += batch.count
+                    state.stats.written += written
                     state.stats.lastBatchLatency = latency
                     state.stats.lastBatchSize = batch.count
                     state.stats.backend = .up
@@ -224,6 +224,30 @@ public final class Recorder: Service {
             }
         }
         await journalAppend(batch, loop.journal)
+    }
+
+    /// Inserts `batch`. When the store refuses its data (``RecordStore/rejectsData(_:)``: retrying
+    /// cannot help), halves it until the refused records are alone, writes the others, and drops
+    /// and counts the refused ones (each logged with its id and the store's reason). Inserts are
+    /// idempotent, so halves written before a failure are not written twice. Throws only errors
+    /// worth retrying (the store away or slow), for the caller to journal. Returns how many of the
+    /// batch were written (not refused).
+    private func insertIsolatingRejects(_ batch: [DecisionRecord]) async throws -> Int {
+        guard !batch.isEmpty else { return 0 }
+        do {
+            _ = try await store.insert(decisions: batch)
+            return batch.count
+        } catch  where store.rejectsData(error) {
+            if batch.count == 1 {
+                state.withLock { $0.stats.droppedRejected += 1 }
+                logger.error(
+                    "records store refused a decision as data; dropped it",
+                    metadata: ["records.decision": "\(batch[0].id)", "error": "\(String(reflecting: error))"])
+                return 0
+            }
+            let middle = batch.count / 2
+            return try await insertIsolatingRejects(Array(batch[..<middle])) + insertIsolatingRejects(Array(batch[middle...]))
+        }
     }
 
     private func storeFailed(_ error: any Error, _ loop: inout Loop) {
@@ -276,18 +300,19 @@ public final class Recorder: Service {
             }
             guard let frame else { break }
             let started = ContinuousClock.now
+            let written: Int
             do {
-                try await store.insert(decisions: withoutErased(frame.records))
+                written = try await insertIsolatingRejects(withoutErased(frame.records))
             } catch {
                 storeFailed(error, &loop)
                 return
             }
             let latency = ContinuousClock.now - started
-            configuration.onBatchWritten?(frame.records.count, latency)
+            configuration.onBatchWritten?(written, latency)
             loop.replayOffset = frame.next
             state.withLock { state in
-                state.stats.replayed += frame.records.count
-                state.stats.written += frame.records.count
+                state.stats.replayed += written
+                state.stats.written += written
                 state.stats.lastBatchLatency = latency
                 state.stats.lastBatchSize = frame.records.count
                 state.stats.backend = .up
@@ -353,8 +378,12 @@ public struct RecorderStats: Sendable, Hashable {
     public var storeFailures = 0
     public var lastError: String?
 
+    /// Records the store refused as data (e.g. PostgreSQL SQLSTATE class 22 or 23): isolated from
+    /// their batch, logged with their id, and dropped, so one bad row cannot hold back the rest.
+    public var droppedRejected = 0
+
     /// All dropped records.
-    public var dropped: Int { droppedQueueFull + droppedJournalFull }
+    public var dropped: Int { droppedQueueFull + droppedJournalFull + droppedRejected }
 
     /// Nothing queued, in flight or journaled: everything recorded is in the store (or dropped).
     public var isIdle: Bool { queueDepth == 0 && inFlight == 0 && journalBytes == 0 }

@@ -23,9 +23,9 @@ public final class SQLiteRecordStore: RecordStore {
 
     public let path: String
     /// Opened by the first operation (inside the gate), so a store can be built synchronously.
-    private let connection = Mutex<SQLiteConnection?>(nil)
-    private let gate = SerialGate()
-    private let logger: Logger
+    let connection = Mutex<SQLiteConnection?>(nil)
+    let gate = SerialGate()
+    let logger: Logger
 
     /// A store over the file at `path`, opened (and created, with its folder) by the first operation.
     public init(path: String, logger: Logger = Logger(label: "leadgate.records.sqlite")) {
@@ -54,7 +54,7 @@ public final class SQLiteRecordStore: RecordStore {
     }
 
     /// Runs `body` alone on the connection, opening it first if needed.
-    private func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func withConnection<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         try await gate.withLock { try await body(try await connected()) }
     }
 
@@ -210,6 +210,18 @@ public final class SQLiteRecordStore: RecordStore {
         return try columns.required(columns.int(0), 0)
     }
 
+    /// SQLite's constraint, type-mismatch, too-big and range errors.
+    public func rejectsData(_ error: any Error) -> Bool {
+        guard let error = error as? SQLiteError else { return false }
+        switch error.reason {
+        case .constraint, .mismatch, .tooBig, .range, .constraintCheckFailed, .constraintNotNullFailed, .constraintPrimaryKeyFailed,
+            .constraintUniqueFailed, .constraintStrictDataTypeFailed:
+            return true
+        default:
+            return false
+        }
+    }
+
     private func decisions(_ sql: String, _ binds: [SQLiteData]) async throws -> [DecisionRecord] {
         let rows = try await withConnection { connection in try await connection.query(sql, binds) }
         return try rows.map { try DecisionRecord(reading: SQLiteColumns(row: $0)) }
@@ -267,107 +279,6 @@ public final class SQLiteRecordStore: RecordStore {
         }
     }
 
-    // MARK: Privacy and retention
-
-    public func erase(leadID: String, mode: EraseMode, actor: String) async throws -> EraseCounts {
-        try await transaction { connection in
-            var counts: EraseCounts
-            let lead = SQLiteData.text(leadID)
-            switch mode {
-            case .delete:
-                counts = EraseCounts(
-                    decisions: 0,
-                    leadScores: try await connection.query("DELETE FROM lead_scores WHERE lead_id = ? RETURNING 1", [lead]).count,
-                    outcomes: try await connection.query("DELETE FROM outcomes WHERE lead_id = ? RETURNING 1", [lead]).count
-                )
-                counts.decisions = try await connection.query("DELETE FROM decisions WHERE lead_id = ? RETURNING 1", [lead]).count
-            case .pseudonymise:
-                let pseudonym = AuditDetail.pseudonym()
-                let binds: [SQLiteData] = [.text(pseudonym), lead]
-                counts = EraseCounts(
-                    decisions: try await connection.query(
-                        """
-                        UPDATE decisions SET lead_id = ?, input_json = '{}', unknown_fields_json = '[]', llm_reasoning = NULL, \
-                        llm_raw_answer = NULL WHERE lead_id = ? RETURNING 1
-                        """,
-                        binds
-                    ).count,
-                    leadScores: try await connection.query("UPDATE lead_scores SET lead_id = ? WHERE lead_id = ? RETURNING 1", binds).count,
-                    outcomes: try await connection.query(
-                        "UPDATE outcomes SET lead_id = ?, idempotency_key = NULL WHERE lead_id = ? RETURNING 1",
-                        binds
-                    ).count,
-                    pseudonym: pseudonym
-                )
-            }
-            let entry = AuditEntry(
-                time: Date(),
-                actor: actor,
-                action: "lead.erase",
-                target: counts.pseudonym ?? "lead",
-                detailJSON: AuditDetail.erase(mode: mode, counts: counts)
-            )
-            try await Self.append(connection, [entry])
-            return counts
-        }
-    }
-
-    public func purge(olderThan cutoff: Date, actor: String) async throws -> PurgeCounts {
-        try await transaction { connection in
-            let time = SQLValue.time(cutoff).sqlite
-            let counts = PurgeCounts(
-                decisions: try await connection.query("DELETE FROM decisions WHERE decided_at < ? RETURNING 1", [time]).count,
-                leadScores: try await connection.query(#"DELETE FROM lead_scores WHERE "timestamp" < ? RETURNING 1"#, [time]).count,
-                outcomes: try await connection.query("DELETE FROM outcomes WHERE occurred_at < ? RETURNING 1", [time]).count
-            )
-            let entry = AuditEntry(
-                time: Date(),
-                actor: actor,
-                action: "records.purge",
-                target: "records",
-                detailJSON: AuditDetail.purge(cutoff: cutoff, counts: counts)
-            )
-            try await Self.append(connection, [entry])
-            return counts
-        }
-    }
-
-    // MARK: Audit
-
-    public func append(audit entries: [AuditEntry]) async throws {
-        guard !entries.isEmpty else { return }
-        try await transaction { connection in try await Self.append(connection, entries) }
-    }
-
-    private static func append(_ connection: SQLiteConnection, _ entries: [AuditEntry]) async throws {
-        let sql =
-            "INSERT INTO audit_log (at, actor, action, target, detail_json) VALUES "
-            + Array(repeating: "(?, ?, ?, ?, ?)", count: entries.count).joined(separator: ", ")
-        let binds = entries.flatMap { entry in
-            [SQLValue.time(entry.time), .text(entry.actor), .text(entry.action), .text(entry.target), .text(entry.detailJSON)].map(\.sqlite)
-        }
-        _ = try await connection.query(sql, binds)
-    }
-
-    public func auditEntries(since: Date?, limit: Int) async throws -> [AuditEntry] {
-        let rows = try await withConnection { connection in
-            try await connection.query(
-                "SELECT at, actor, action, target, detail_json FROM audit_log WHERE at >= ? ORDER BY at, id LIMIT ?",
-                [SQLValue.time(since ?? Date(timeIntervalSince1970: 0)).sqlite, .integer(SQLiteInt64(max(1, limit)))]
-            )
-        }
-        return try rows.map { row in
-            let columns = SQLiteColumns(row: row)
-            return AuditEntry(
-                time: try columns.required(columns.time(0), 0),
-                actor: try columns.required(columns.text(1), 1),
-                action: try columns.required(columns.text(2), 2),
-                target: try columns.required(columns.text(3), 3),
-                detailJSON: try columns.required(columns.text(4), 4)
-            )
-        }
-    }
-
     // MARK: Counts
 
     public func counts() async throws -> RecordCounts {
@@ -398,7 +309,7 @@ public final class SQLiteRecordStore: RecordStore {
     // MARK: Plumbing
 
     /// Runs `body` inside `BEGIN <mode>` … `COMMIT` (rolled back when it throws), alone on the connection.
-    private func transaction<T>(mode: String = "IMMEDIATE", _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    func transaction<T>(mode: String = "IMMEDIATE", _ body: (SQLiteConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
             _ = try await connection.query("BEGIN \(mode)")
             do {
@@ -419,7 +330,7 @@ public final class SQLiteRecordStore: RecordStore {
 
 extension SQLValue {
     /// The SQLite form: times as INTEGER microseconds since 1970.
-    fileprivate var sqlite: SQLiteData {
+    var sqlite: SQLiteData {
         switch self {
         case .text(let text): .text(text)
         case .int(let int): .integer(SQLiteInt64(int))
@@ -431,7 +342,7 @@ extension SQLValue {
 }
 
 /// ``ColumnReader`` over a sqlite-nio row.
-private struct SQLiteColumns: ColumnReader {
+struct SQLiteColumns: ColumnReader {
     /// Read once: `SQLiteRow.columns` builds a new array on every access.
     let columns: [SQLiteColumn]
 

@@ -52,6 +52,11 @@ public protocol RecordStore: Sendable {
     /// ``export(since:until:pageSize:)`` pages through it.
     func exportPage(since: Date?, until: Date?, after: HistoryCursor?, limit: Int) async throws -> [DecisionRecord]
 
+    /// Whether `error`, thrown by an insert, means the store refuses the rows themselves (a value
+    /// out of range, invalid text, a violated constraint), so that writing them again cannot work;
+    /// false for errors worth retrying (unreachable, timed out, shutting down).
+    func rejectsData(_ error: any Error) -> Bool
+
     /// How many decisions lie in `[since, until)` (for an export's progress).
     func countDecisions(since: Date?, until: Date?) async throws -> Int
 

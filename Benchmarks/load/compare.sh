@@ -3,7 +3,7 @@
 # run, so that the machine's noise (a shared 2-core VM) falls on both alike.
 #
 # Usage: Benchmarks/load/compare.sh --before BIN --after BIN [--rounds N] [--duration S]
-#          [--warmup S] [--before-root DIR] [--after-root DIR]
+#          [--warmup S] [--before-root DIR] [--after-root DIR] [--before-env VARS] [--after-env VARS]
 #   --before, --after  the two release binaries (e.g. a worktree's .build-release/release/leadgate)
 #   --rounds N         rounds (default 3); each round measures both binaries, the order alternating
 #                      by round (before/after, then after/before, ...) so a drift in load cancels
@@ -11,6 +11,9 @@
 #   --warmup S         seconds of warm-up after each start, before the peak run (default 5)
 #   --before-root, --after-root  the checkout each binary runs from (its config/ and examples/;
 #                      default: this checkout for both)
+#   --before-env, --after-env  space-separated NAME=VALUE settings for that side's gateway, e.g.
+#                      "LEADGATE_RECORDS_URL=off" against "LEADGATE_RECORDS_URL=postgres://..." to
+#                      measure one binary with and without a feature (give the same binary twice)
 # Each binary serves as run.sh's LeadGate does: `leadgate serve` from the checkout, the embedded
 # default model (config/models/realestate), the in-memory store, no LLM (no LEADGATE_* variables).
 # Only one gateway runs at a time: each round starts it, warms up, measures the peak
@@ -22,7 +25,7 @@
 # the "other processes" row shows how much the machine's noise weighed on each side.
 set -euo pipefail
 bench=compare
-options=(--before --after --rounds --warmup --before-root --after-root)
+options=(--before --after --rounds --warmup --before-root --after-root --before-env --after-env)
 for a in "$@"; do case "$a" in -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;; esac; done
 # This script builds nothing: the binaries are given.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh" --no-build "$@"
@@ -40,6 +43,7 @@ die() { printf 'compare.sh: %s\n' "$*" >&2; exit 1; }
 [ -n "$before_bin" ] && [ -n "$after_bin" ] || die "--before BIN and --after BIN are required (see --help)"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds wants a positive integer"
 declare -A bin_of=([before]=$(realpath "$before_bin") [after]=$(realpath "$after_bin"))
+declare -A env_of=([before]=${option[--before-env]:-} [after]=${option[--after-env]:-})
 declare -A root_of=([before]=$(realpath "${option[--before-root]:-$root}") [after]=$(realpath "${option[--after-root]:-$root}"))
 for side in before after; do
   [ -x "${bin_of[$side]}" ] || die "$side: ${bin_of[$side]} is not an executable"
@@ -49,7 +53,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 say "results folder: $work"
 for side in before after; do
-  echo "$side: ${bin_of[$side]} ($(stat -c '%y' "${bin_of[$side]}" | cut -d. -f1)), from ${root_of[$side]}" >&2
+  echo "$side: ${bin_of[$side]} ($(stat -c '%y' "${bin_of[$side]}" | cut -d. -f1)), from ${root_of[$side]}${env_of[$side]:+, with ${env_of[$side]}}" >&2
 done
 "${tool[@]}" bodies "$root/examples/lead.json" "$root/config/models/realestate/model.json" "$work"
 body=$work/leadgate.json
@@ -62,10 +66,11 @@ gw_pid=""
 gw_port=""
 # start SIDE LOG: `leadgate serve` from SIDE's checkout, without any LEADGATE_* variable.
 start() {
-  local side=$1 log=$2 dir=${root_of[$1]} unset=() v
+  local side=$1 log=$2 dir=${root_of[$1]} unset=() v extra=()
   for v in $(compgen -e); do [[ "$v" == LEADGATE_* ]] && unset+=(-u "$v"); done
+  read -r -a extra <<<"${env_of[$side]}"
   gw_port=$(port)
-  (cd "$dir" && exec env "${unset[@]}" "${bin_of[$side]}" serve --config "$dir/config/leadgate.yaml" \
+  (cd "$dir" && exec env "${unset[@]}" "${extra[@]}" "${bin_of[$side]}" serve --config "$dir/config/leadgate.yaml" \
     --port "$gw_port" --models "$dir/config/models") >"$log" 2>&1 &
   gw_pid=$!
   pids+=("$gw_pid")

@@ -12,7 +12,7 @@ struct RecordsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "records",
         abstract: "Read the system of record: export decisions, or replay them with another model or prompt.",
-        subcommands: [Export.self, Replay.self]
+        subcommands: [Export.self, Replay.self, Bench.self]
     )
 
     /// Where the records are and which of them: shared by the subcommands.
@@ -193,6 +193,121 @@ struct RecordsCommand: AsyncParsableCommand {
             print(report.markdown, terminator: "")
             if let json { try report.json.write(toFile: json, atomically: true, encoding: .utf8) }
             if let output { try report.csv.write(toFile: output, atomically: true, encoding: .utf8) }
+        }
+    }
+}
+
+extension RecordsCommand {
+    struct Bench: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the write path on a store: decisions/s through the recorder, and the journal's replay rate.",
+            discussion: """
+                Writes --count synthetic decisions (the size of a scored lead with an LLM answer) through the recorder \
+                as the gateway does (batches of records.batch_size), then journals as many with the store unreachable and \
+                measures their replay into the store. Use a scratch database: the decisions stay there.
+                """)
+
+        @Option(help: "The records: a postgres:// URL or an SQLite file.")
+        var records: String
+
+        @Option(help: "The YAML configuration file (batch size, pool size, timeouts).")
+        var config: String?
+
+        @Option(help: "Decisions per phase.")
+        var count = 200_000
+
+        func validate() throws {
+            guard count >= 1_000 else { throw ValidationError("--count must be at least 1000.") }
+        }
+
+        func run() async throws {
+            var selection = try Selection.parse(["--records", records] + (config.map { ["--config", $0] } ?? []))
+            selection.records = records
+            let settings = try selection.settings()
+            var logger = Logger(label: "leadgate.records.bench")
+            logger.logLevel = .error
+            let folder = NSTemporaryDirectory() + "leadgate-records-bench-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let count = self.count
+            try await selection.withStore(settings) { store in
+                var configuration = Recorder.Configuration(journalPath: folder + "/direct.journal")
+                configuration.batchSize = settings.records.batchSize
+                configuration.queueCapacity = count
+                configuration.journalMaxBytes = Int.max
+                let direct = try await Self.measure(
+                    Recorder(store: store, configuration: configuration, logger: logger), count: count, expected: count
+                ) {
+                    $0.written >= count
+                }
+                CommandSupport.note(
+                    "insert: \(count) decisions in \(String(format: "%.2f", direct)) s = \(Int(Double(count) / direct)) decisions/s (batch \(settings.records.batchSize))"
+                )
+                // The journal, filled with the store away (an SQLite file that cannot be created), then replayed.
+                configuration.journalPath = folder + "/replay.journal"
+                let away = SQLiteRecordStore(path: "/proc/leadgate-unreachable/records.sqlite", logger: logger)
+                _ = try await Self.measure(Recorder(store: away, configuration: configuration, logger: logger), count: count, expected: count) {
+                    $0.journaled >= count
+                }
+                let replay = try await Self.measure(Recorder(store: store, configuration: configuration, logger: logger), count: 0, expected: count) {
+                    $0.replayed >= count
+                }
+                CommandSupport.note(
+                    "journal replay: \(count) decisions in \(String(format: "%.2f", replay)) s = \(Int(Double(count) / replay)) decisions/s")
+                print("{\"count\":\(count),\"insert_per_s\":\(Int(Double(count) / direct)),\"replay_per_s\":\(Int(Double(count) / replay))}")
+            }
+        }
+
+        /// Runs `recorder`, records `count` synthetic decisions, and returns the seconds until `done`
+        /// (progress: records written or journaled, of `expected`).
+        static func measure(
+            _ recorder: Recorder, count: Int, expected: Int, until done: @escaping @Sendable (RecorderStats) -> Bool
+        ) async throws -> Double {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recorder.run() }
+                let request = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+                let decisions = (0..<count).map { synthetic(request: request, index: $0) }
+                let started = ContinuousClock.now
+                for start in stride(from: 0, to: decisions.count, by: 1_000) {
+                    recorder.record(contentsOf: Array(decisions[start..<min(decisions.count, start + 1_000)]))
+                }
+                let progress = CommandSupport.progress("decisions")
+                while !done(recorder.stats) {
+                    let stats = recorder.stats
+                    progress(max(stats.written, stats.journaled), expected)
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                let elapsed = ContinuousClock.now - started
+                group.cancelAll()
+                try await group.waitForAll()
+                return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            }
+        }
+
+        /// A decision the size of a scored lead with an LLM answer (about 2.5 KB of JSON).
+        static func synthetic(request: String, index: Int) -> DecisionRecord {
+            let lead = "bench-\(index % 50_000)"
+            let input =
+                #"{"lead_id":"\#(lead)","features":{"budget_to_price_ratio":1.08,"call_sentiment":0.6,"days_since_last_activity":\#(index % 30),"#
+                + #""email_clicks":5,"email_opens":14,"lead_source":"zillow","listing_views":48,"mortgage_preapproved":false,"#
+                + #""pricing_page_views":\#(index % 9),"property_searches":31,"property_type":"single_family","saved_listings":9,"tour_requested":true},"#
+                + #""notes":"Asked about school districts; wants to move before spring."}"#
+            let reasons = (0..<4).map {
+                #"{"field":"f\#($0)","label":"Feature \#($0)","value":\#($0),"contribution":0.\#($0 + 1)2,"direction":"up","text":"Feature \#($0) raises the score"}"#
+            }
+            let explanation =
+                #"{"feature_importance":{"pricing_page_views":0.41,"tour_requested":0.33,"days_since_last_activity":-0.12,"listing_views":0.08},"#
+                + #""final_score":72,"confidence":0.81,"reasons":[\#(reasons.joined(separator: ","))]}"#
+            let reasoning = "Tour requested and repeated pricing-page visits point to intent; recent activity supports a modest lift."
+            return DecisionRecord(
+                requestID: request, index: index, leadID: lead, time: Date(), kind: .single, caller: "bench", gatewayInstance: "bench",
+                model: .init(id: "realestate", version: "2026.11.0", role: "default"), inputJSON: input, probability: 0.6543,
+                baseScore: 65, finalScore: 72, baseBadge: "warm", finalBadge: "warm", confidence: 0.81, explanationJSON: explanation,
+                llm: .init(
+                    status: "accepted", multiplier: 1.1, reasoning: reasoning, promptID: "lead-adjust", promptVersion: "3",
+                    promptHash: "9f2c4e1a", model: "gpt-4o-mini", rawAnswer: #"{"multiplier":1.1,"reasoning":"\#(reasoning)"}"#,
+                    latencyMilliseconds: 212.5, tokens: .init(prompt: 412, completion: 38)),
+                totalLatencyMilliseconds: 214.1, expiresAt: Date().addingTimeInterval(604_800))
         }
     }
 }

@@ -56,7 +56,9 @@ extension GatewayConfig {
         defer { records.journalGiven = journalGiven }
         func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path) }
         records.backend = .sqlite(path: resolve("data/leadgate.sqlite"))
-        records.journalPath = resolve("data/records.journal")
+        // PostgreSQL's journal, unless journal_path names one: under the working directory, as
+        // without a configuration file (an SQLite file's sits beside it, see below).
+        records.journalPath = "data/records.journal"
         if let node = root["records"] {
             if node.node.scalar != nil {
                 // `records: off` (YAML reads a bare off as false).

@@ -8,12 +8,10 @@ public import ServiceLifecycle
 ///
 /// The store is a `Service`: run it (``run()``) for as long as it is used; operations wait for a
 /// connection while it runs, and each fails after ``PostgresConfiguration/operationTimeout``.
-/// Decisions go in as multi-row `INSERT … ON CONFLICT (id) DO NOTHING` statements of up to
-/// ``chunkSize`` rows, whose `RETURNING` feeds the `lead_scores` insert in the same statement, so
-/// only new decisions get a score row and a replay writes nothing.
+/// Decisions go in by `COPY` into a staging table, then `INSERT … SELECT … ON CONFLICT (id) DO
+/// NOTHING`, whose `RETURNING` feeds the `lead_scores` insert in the same statement, so only new
+/// decisions get a score row and a replay writes nothing.
 public final class PostgresRecordStore: RecordStore, Service {
-    /// Decisions per INSERT statement (34 binds each; PostgreSQL allows 65,535 binds a statement).
-    public static let chunkSize = 1000
     /// The `pg_advisory_lock` key migrations run under ("LGRECS" in ASCII).
     static let migrationLock: Int64 = 0x4C47_5245_4353
 
@@ -95,55 +93,70 @@ public final class PostgresRecordStore: RecordStore, Service {
 
     // MARK: Decisions
 
+    /// Writes the batch in one transaction, by `COPY`, which costs the server far less than a
+    /// multi-row INSERT with a parameter per value (Benchmarks/README.md). First straight into
+    /// `decisions` and `lead_scores`; if a decision id is already there (a batch replayed after a
+    /// write whose answer was lost), that transaction fails as a whole and the batch goes through
+    /// a staging table (temporary, emptied at commit) and `INSERT … SELECT … ON CONFLICT (id) DO
+    /// NOTHING`, whose `RETURNING` feeds `lead_scores`: only new decisions are added, once.
     @discardableResult
     public func insert(decisions: [DecisionRecord]) async throws -> Int {
         guard !decisions.isEmpty else { return 0 }
-        return try await timed("insert decisions") { client, logger in
-            try await client.withTransaction(logger: logger) { connection in
-                var inserted = 0
-                var start = 0
-                while start < decisions.count {
-                    let end = min(start + Self.chunkSize, decisions.count)
-                    let sql = end - start == Self.chunkSize ? Self.fullChunkSQL : Self.insertDecisionsSQL(rows: end - start)
-                    var binds = PostgresBindings(capacity: (end - start) * Schema.decisionColumns.count)
-                    for record in decisions[start..<end] {
-                        for value in record.columnValues { binds.append(value) }
+        var rows = ByteBuffer()
+        var scores = ByteBuffer()
+        rows.reserveCapacity(decisions.count * 2048)
+        scores.reserveCapacity(decisions.count * 1024)
+        for record in decisions {
+            PostgresCopyText.appendRow(record.columnValues, to: &rows)
+            PostgresCopyText.appendRow(record.leadScoreValues, to: &scores)
+        }
+        let (decisionRows, scoreRows) = (rows, scores)
+        do {
+            return try await timed("insert decisions") { client, logger in
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.copyFrom(table: "decisions", columns: Schema.decisionColumns, logger: logger) {
+                        try await $0.write(decisionRows)
                     }
-                    for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
-                        inserted += 1
+                    try await connection.copyFrom(table: "lead_scores", columns: Self.leadScoreColumns, logger: logger) {
+                        try await $0.write(scoreRows)
                     }
-                    start = end
+                    return decisions.count
                 }
-                return inserted
+            }
+        } catch  where Self.sqlState(error) == "23505" {
+            return try await timed("insert decisions (some already written)") { client, logger in
+                try await client.withTransaction(logger: logger) { connection in
+                    try await connection.query(Self.createStaging, logger: logger)
+                    try await connection.copyFrom(table: Self.stagingTable, columns: Schema.decisionColumns, logger: logger) {
+                        try await $0.write(decisionRows)
+                    }
+                    for try await inserted in try await connection.query(Self.moveStaged, logger: logger).decode(Int.self) {
+                        return inserted
+                    }
+                    throw RecordsError(.corruptRow, "the insert returned no count")
+                }
             }
         }
     }
 
-    private static let fullChunkSQL = insertDecisionsSQL(rows: chunkSize)
+    /// (copyFrom quotes each name itself.)
+    static let leadScoreColumns = ["decision_id", "lead_id", "score", "confidence", "explanation_json", "timestamp", "model_version", "expires_at"]
 
-    static func insertDecisionsSQL(rows: Int) -> String {
-        let columns = Schema.decisionColumns
-        var sql = "WITH d AS (INSERT INTO decisions (\(columns.joined(separator: ", "))) VALUES "
-        sql.reserveCapacity(rows * columns.count * 8 + 600)
-        var parameter = 1
-        for row in 0..<rows {
-            sql += row == 0 ? "(" : ", ("
-            for (position, column) in columns.enumerated() {
-                if position > 0 { sql += ", " }
-                sql += "$\(parameter)"
-                if Schema.jsonDecisionColumns.contains(column) { sql += "::json" }
-                parameter += 1
-            }
-            sql += ")"
-        }
-        sql += """
-             ON CONFLICT (id) DO NOTHING \
-            RETURNING id, lead_id, final_score, confidence, explanation_json, decided_at, model_version, expires_at) \
-            INSERT INTO lead_scores (decision_id, lead_id, score, confidence, explanation_json, "timestamp", model_version, expires_at) \
-            SELECT * FROM d RETURNING 1
-            """
-        return sql
-    }
+    static let stagingTable = "leadgate_decisions_incoming"
+
+    /// Once per connection (a no-op after that): the staging table, without indexes, emptied at commit.
+    private static let createStaging: PostgresQuery = """
+        CREATE TEMPORARY TABLE IF NOT EXISTS leadgate_decisions_incoming (LIKE decisions INCLUDING DEFAULTS) ON COMMIT DELETE ROWS
+        """
+
+    private static let moveStaged = PostgresQuery(
+        unsafeSQL: """
+            WITH d AS (INSERT INTO decisions SELECT * FROM \(stagingTable) ON CONFLICT (id) DO NOTHING \
+            RETURNING id, lead_id, final_score, confidence, explanation_json, decided_at, model_version, expires_at), \
+            s AS (INSERT INTO lead_scores (decision_id, lead_id, score, confidence, explanation_json, "timestamp", model_version, expires_at) \
+            SELECT * FROM d RETURNING 1) \
+            SELECT count(*)::bigint FROM s
+            """)
 
     private static let selectDecision = "SELECT \(Schema.decisionColumns.joined(separator: ", ")) FROM decisions"
 
@@ -220,13 +233,16 @@ public final class PostgresRecordStore: RecordStore, Service {
 
     /// SQLSTATE class 22 (data exception: a value out of range, text PostgreSQL cannot hold such as
     /// U+0000) and 23 (integrity constraint violation).
-    /// A failure inside a transaction arrives wrapped (``PostgresTransactionError``).
     public func rejectsData(_ error: any Error) -> Bool {
-        if let wrapped = error as? PostgresTransactionError {
-            return (wrapped.closureError ?? wrapped.commitError).map(rejectsData) ?? false
-        }
-        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        guard let state = Self.sqlState(error) else { return false }
         return state.hasPrefix("22") || state.hasPrefix("23")
+    }
+
+    /// The SQLSTATE of a server error; a failure inside a transaction arrives wrapped
+    /// (``PostgresTransactionError``).
+    static func sqlState(_ error: any Error) -> String? {
+        if let wrapped = error as? PostgresTransactionError { return (wrapped.closureError ?? wrapped.commitError).flatMap(sqlState) }
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
     private static func decisions(_ client: PostgresClient, _ query: PostgresQuery, _ logger: Logger) async throws -> [DecisionRecord] {

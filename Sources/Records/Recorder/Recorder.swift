@@ -292,6 +292,8 @@ public final class Recorder: Service {
             let frame: Journal.Frame?
             do {
                 frame = try await Self.blocking { try journal.frame(at: offset) }
+            } catch is CancellationError {
+                return  // shutting down: the journal stays for the next start
             } catch {
                 // A frame that was whole at open cannot fail later unless the file was changed under us.
                 logger.error("records journal cannot be read; keeping it for inspection", metadata: ["error": "\(error)"])

@@ -35,6 +35,11 @@ extension ColumnReader {
 
 extension DecisionRecord {
     /// The values of ``Schema/decisionColumns``, in order.
+    /// The `lead_scores` row of the decision, in ``PostgresRecordStore/leadScoreColumns`` order.
+    var leadScoreValues: [SQLValue] {
+        [.text(id), .text(leadID), .int(finalScore), .real(confidence), .text(explanationJSON), .time(time), .text(model.version), .time(expiresAt)]
+    }
+
     var columnValues: [SQLValue] {
         [
             .text(id), .text(requestID), .int(index), .text(leadID), .time(time), .text(kind.rawValue), .text(caller), .text(gatewayInstance),

@@ -77,6 +77,22 @@ import Testing
         }
     }
 
+    /// Values far beyond any real lead (1e300 page views) are a 422 naming the field, never a crash:
+    /// the message's text of the number used to turn it into an `Int`.
+    @Test(arguments: ["1e300", "-1e300", "123456789012345.678", "1e15"])
+    func hugeValuesAreAProblemNotACrash(_ value: String) async throws {
+        try await withGateway { base in
+            let body = #"{"lead_id": "huge", "features": {"pricing_page_views": \#(value), "tour_requested": true}}"#
+            let response = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: body)
+            #expect(response.status == 422, "\(response.text)")
+            let errors = try #require(try response.json()["errors"] as? [[String: Any]])
+            #expect(errors.first?["field"] as? String == "features.pricing_page_views", "\(errors)")
+            #expect((errors.first?["message"] as? String)?.isEmpty == false, "\(errors)")
+            // The gateway is still there.
+            #expect(try await HTTPClient.send("GET", "\(base)/healthz").status == 200)
+        }
+    }
+
     @Test func explainFalseSkipsReasonsAndRerankFalseIsSkipped() async throws {
         try await withGateway { base in
             let response = try await HTTPClient.send(

@@ -63,8 +63,8 @@ extension Routes {
         }
         var fields: Set<String>?
         if let text = query.get("fields") {
-            // Names between commas, spaces around them allowed; an empty name (`a,,b`) is an error.
-            let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: [" "]) }
+            // Names between commas, exactly; an empty name (`a,,b`) or a space is an error.
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             let unknown = names.filter { !$0.isEmpty && !RecordsEncoder.decisionFields.contains($0) }
             if names.contains("") || !unknown.isEmpty {
                 issues.append(

@@ -48,6 +48,7 @@ public enum LeadValue: Sendable, Equatable, Codable {
         switch self {
         case .number(let v):
             if v.rounded() == v, abs(v) < 1e15 { return String(Int(v)) }
+            guard abs(v) < 1e15 else { return String(format2: v) }
             var text = String(format2: v)
             while text.hasSuffix("0") { text.removeLast() }
             if text.hasSuffix(".") { text.removeLast() }
@@ -61,7 +62,13 @@ public enum LeadValue: Sendable, Equatable, Codable {
 
 extension String {
     /// `value` with two decimals, without Foundation's locale-dependent formatting.
+    /// Beyond ±1e15 (where two decimals say nothing and an `Int` could overflow) and for
+    /// non-finite values, Swift's shortest text (`1e+300`).
     init(format2 value: Double) {
+        guard value.isFinite, abs(value) < 1e15 else {
+            self = "\(value)"
+            return
+        }
         let scaled = (abs(value) * 100).rounded()
         let whole = Int(scaled / 100)
         let cents = Int(scaled.truncatingRemainder(dividingBy: 100))

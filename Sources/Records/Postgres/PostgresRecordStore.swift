@@ -171,14 +171,7 @@ public final class PostgresRecordStore: RecordStore, Service {
         let limit = max(1, limit)
         var sql = Self.selectDecision + " WHERE lead_id = $1"
         var values: [SQLValue] = [.text(leadID)]
-        if let since {
-            values.append(.time(since))
-            sql += " AND decided_at >= $\(values.count)"
-        }
-        if let until {
-            values.append(.time(until))
-            sql += " AND decided_at < $\(values.count)"
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &values) { "$\($0)" }
         if let cursor {
             values += [.time(cursor.time), .text(cursor.id)]
             sql += " AND (decided_at, id) < ($\(values.count - 1), $\(values.count))"
@@ -195,14 +188,7 @@ public final class PostgresRecordStore: RecordStore, Service {
     public func exportPage(since: Date?, until: Date?, after: HistoryCursor?, limit: Int) async throws -> [DecisionRecord] {
         var sql = Self.selectDecision + " WHERE TRUE"
         var values: [SQLValue] = []
-        if let since {
-            values.append(.time(since))
-            sql += " AND decided_at >= $\(values.count)"
-        }
-        if let until {
-            values.append(.time(until))
-            sql += " AND decided_at < $\(values.count)"
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &values) { "$\($0)" }
         if let after {
             values += [.time(after.time), .text(after.id)]
             sql += " AND (decided_at, id) > ($\(values.count - 1), $\(values.count))"
@@ -216,14 +202,7 @@ public final class PostgresRecordStore: RecordStore, Service {
     public func countDecisions(since: Date?, until: Date?) async throws -> Int {
         var sql = "SELECT count(*) FROM decisions WHERE TRUE"
         var values: [SQLValue] = []
-        if let since {
-            values.append(.time(since))
-            sql += " AND decided_at >= $\(values.count)"
-        }
-        if let until {
-            values.append(.time(until))
-            sql += " AND decided_at < $\(values.count)"
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &values) { "$\($0)" }
         let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
         return try await timed("count decisions") { client, logger in
             for try await count in try await client.query(query, logger: logger).decode(Int.self) { return count }

@@ -153,14 +153,7 @@ public final class SQLiteRecordStore: RecordStore {
         let limit = max(1, limit)
         var sql = Self.selectDecision + " WHERE lead_id = ?"
         var binds: [SQLValue] = [.text(leadID)]
-        if let since {
-            sql += " AND decided_at >= ?"
-            binds.append(.time(since))
-        }
-        if let until {
-            sql += " AND decided_at < ?"
-            binds.append(.time(until))
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &binds) { _ in "?" }
         if let cursor {
             sql += " AND (decided_at, id) < (?, ?)"
             binds += [.time(cursor.time), .text(cursor.id)]
@@ -176,14 +169,7 @@ public final class SQLiteRecordStore: RecordStore {
     public func exportPage(since: Date?, until: Date?, after: HistoryCursor?, limit: Int) async throws -> [DecisionRecord] {
         var sql = Self.selectDecision + " WHERE 1"
         var binds: [SQLValue] = []
-        if let since {
-            sql += " AND decided_at >= ?"
-            binds.append(.time(since))
-        }
-        if let until {
-            sql += " AND decided_at < ?"
-            binds.append(.time(until))
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &binds) { _ in "?" }
         if let after {
             sql += " AND (decided_at, id) > (?, ?)"
             binds += [.time(after.time), .text(after.id)]
@@ -196,14 +182,7 @@ public final class SQLiteRecordStore: RecordStore {
     public func countDecisions(since: Date?, until: Date?) async throws -> Int {
         var sql = "SELECT count(*) FROM decisions WHERE 1"
         var binds: [SQLValue] = []
-        if let since {
-            sql += " AND decided_at >= ?"
-            binds.append(.time(since))
-        }
-        if let until {
-            sql += " AND decided_at < ?"
-            binds.append(.time(until))
-        }
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &binds) { _ in "?" }
         let rows = try await withConnection { connection in try await connection.query(sql, binds.map(\.sqlite)) }
         guard let row = rows.first else { throw RecordsError(.corruptRow, "count query returned no row") }
         let columns = SQLiteColumns(row: row)

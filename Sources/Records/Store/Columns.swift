@@ -140,3 +140,20 @@ enum AuditDetail {
     /// A fresh pseudonym for an erased lead: random, so it says nothing about the lead.
     static func pseudonym() -> String { "pseudonym-" + UUID().uuidString.lowercased() }
 }
+
+extension SQLValue {
+    /// Appends ` AND decided_at >= since AND decided_at < until` (for the bounds given) to `sql` and
+    /// their values to `binds`; `placeholder(n)` spells the n-th bind (`$n` or `?`).
+    static func appendTimeRange(
+        since: Date?, until: Date?, to sql: inout String, binds: inout [SQLValue], placeholder: (Int) -> String
+    ) {
+        if let since {
+            binds.append(.time(since))
+            sql += " AND decided_at >= \(placeholder(binds.count))"
+        }
+        if let until {
+            binds.append(.time(until))
+            sql += " AND decided_at < \(placeholder(binds.count))"
+        }
+    }
+}

@@ -70,6 +70,11 @@ public struct JSONWriter {
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let rounded = (value * scale).rounded() / scale
+        // Near the top of the double range, scaling overflows; such values need no rounding.
+        guard rounded.isFinite else {
+            text.append(String(value))
+            return
+        }
         if rounded == rounded.rounded(), abs(rounded) < 1e15 {
             text.append(String(Int(rounded)))
         } else {

@@ -22,6 +22,24 @@ import Testing
         #expect(!w.text.utf8.contains(where: { $0 < 0x20 }), "a raw control character was written")
     }
 
+    /// Numbers at the edge of the double range stay valid JSON (scaling them for rounding used to
+    /// overflow to `inf`, which a stored lead then carried into every history read).
+    @Test(arguments: [Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, 1.7e300, -3e297, 12.3456789])
+    func extremeNumbersStayValidJSON(_ value: Double) throws {
+        var w = JSONWriter()
+        w.beginArray()
+        w.number(value, digits: 12)
+        w.endArray()
+        let node = try JSONReader.parse(bytes: Array(w.text.utf8))
+        #expect(!w.text.contains("inf"), "\(w.text)")
+        guard case .array(let items) = node, let read = items.first?.number else {
+            Issue.record("not an array of one number: \(w.text)")
+            return
+        }
+        let tolerance: Double = abs(value) * 1e-12
+        #expect(abs(read - value) <= tolerance, "\(w.text)")
+    }
+
     @Test func controlCharactersUseShortOrUnicodeEscapes() {
         var text = ""
         JSONWriter.appendQuoted("a\"b\\c\nd\u{1}e", to: &text)

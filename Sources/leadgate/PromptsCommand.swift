@@ -134,19 +134,10 @@ struct PromptsCommand: AsyncParsableCommand {
             options.limit = limit
             options.concurrency = concurrency
             options.resamples = resamples
-            let terminal = isatty(STDERR_FILENO) == 1
+            let progress = CommandSupport.progress("LLM calls")
             let report: PromptEval.Report
             do {
-                report = try await PromptEval.run(config: settings, options: options) { done, total in
-                    guard terminal, done == total || done % max(1, total / 200) == 0 else { return }
-                    let width = 30
-                    let filled = width * done / max(1, total)
-                    FileHandle.standardError.write(
-                        Data(
-                            "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) LLM calls"
-                                .utf8))
-                    if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
-                }
+                report = try await PromptEval.run(config: settings, options: options, progress: progress)
             } catch {
                 throw CommandFailure(error.description)
             }

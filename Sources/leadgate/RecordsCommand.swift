@@ -221,8 +221,7 @@ extension RecordsCommand {
         }
 
         func run() async throws {
-            var selection = try Selection.parse(["--records", records] + (config.map { ["--config", $0] } ?? []))
-            selection.records = records
+            let selection = try Selection.parse(["--records", records] + (config.map { ["--config", $0] } ?? []))
             let settings = try selection.settings()
             var logger = Logger(label: "leadgate.records.bench")
             logger.logLevel = .error

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Reranker", targets: ["Reranker"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Records", targets: ["Records"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -52,6 +53,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]
         ),
+        // The xgboost C API (Debian's libxgboost-dev), for `leadgate train`; serving never uses it.
+        .systemLibrary(name: "CXGBoost", providers: [.apt(["libxgboost-dev"]), .brew(["xgboost"])]),
         // One strict JSON reader and writer, shared by every module.
         .target(name: "JSON", swiftSettings: strict),
         // Measures of ranked scores against outcomes (AUC, PR-AUC, precision@K, ECE, bootstrap).
@@ -117,10 +120,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Training with the real xgboost, calibration, model cards, offline batch scoring.
+        .target(
+            name: "Training",
+            dependencies: ["CXGBoost", "Scoring", "TreeEnsemble", "Evaluation", "JSON", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
         // Prompt evaluation against outcomes and dry runs.
         .target(
             name: "PromptOps",
-            dependencies: ["Pipeline", "Reranker", "Scoring", "Evaluation", "JSON", "Records", "Telemetry"],
+            dependencies: ["Pipeline", "Reranker", "Scoring", "Evaluation", "JSON", "Records", "Telemetry", "TreeEnsemble"],
             swiftSettings: strict
         ),
         .target(
@@ -164,6 +173,7 @@ let package = Package(
                 "Scoring",
                 "Store",
                 "Records",
+                "Training",
                 "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +226,11 @@ let package = Package(
         .testTarget(
             name: "RecordsTests",
             dependencies: ["Records", "JSON", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Scoring", "TreeEnsemble", "Evaluation"],
             swiftSettings: strict
         ),
         .testTarget(

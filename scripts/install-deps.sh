@@ -3,9 +3,10 @@
 # Debian/Ubuntu only; uses sudo when not root. Swift 6 itself must already be installed.
 set -euo pipefail
 
+# libxgboost-dev: `leadgate train` trains with the real xgboost through its C API.
 # postgresql: the tests start their own server (initdb in a temporary folder, a free loopback port);
 # the package's own cluster is not needed, so it is stopped if the install started it.
-packages=(libcurl4-openssl-dev libhiredis-dev libssl-dev redis-server postgresql pkg-config curl python3 python3-venv)
+packages=(libcurl4-openssl-dev libhiredis-dev libssl-dev libxgboost-dev redis-server postgresql pkg-config curl python3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,6 +6,7 @@ import Reranker
 import Scoring
 import Synchronization
 import Telemetry
+import TreeEnsemble
 
 /// The evaluation's report: markdown, JSON and the per-lead CSV.
 extension PromptEval {

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import Scoring
+import TreeEnsemble
 
 /// The replay's report: markdown for people, JSON for machines, one CSV line per decision.
 extension RecordsReplay.Report {

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import PromptOps
 import Records
+import TreeEnsemble
 
 /// Decisions as CSV (`leadgate records export --format csv`): one row per decision, every field of
 /// the record; the input and the explanation as JSON text in their cells.

@@ -92,6 +92,8 @@ public struct ModelManifest: Sendable {
     public var defaultQuestion: String?
     /// How events (`POST /v1/leads/{id}/events`) fold into fields; nil when the model takes none.
     public var events: EventRules?
+    /// Maps the raw probability to a calibrated one (`calibration:`); nil keeps the model's own.
+    public var calibration: Calibration?
 
     public init(
         id: String, version: String, description: String = "", modelFile: String, hotAbove: Int? = nil, coldBelow: Int? = nil,
@@ -114,7 +116,9 @@ extension ModelManifest {
     /// Reads a manifest from YAML text. Every error names its key (`fields.x.min`) and the fix.
     public init(yaml text: String, file: String = "manifest.yaml") throws(ConfigurationError) {
         let root = try YAMLNode.parse(text, file: file)
-        try root.checkKeys(["id", "version", "description", "model", "thresholds", "confidence", "groups", "fields", "default_question", "events"])
+        try root.checkKeys([
+            "id", "version", "description", "model", "thresholds", "confidence", "groups", "fields", "default_question", "events", "calibration",
+        ])
         let id = try root.required("id").string()
         guard Self.isIdentifier(id) else {
             throw ConfigurationError(key: "id", "`\(id)` must be 1–64 letters, digits, `-`, `_` or `.`. Rename it.")
@@ -166,6 +170,7 @@ extension ModelManifest {
             fields: fields)
         defaultQuestion = try root["default_question"]?.string()
         if let node = root["events"] { events = try EventRules(yaml: node, fields: fields) }
+        if let node = root["calibration"] { calibration = try Calibration(yaml: node) }
         try ScoreThresholds(hotAbove: hot ?? 80, coldBelow: cold ?? 40).validate(key: "thresholds")
     }
 

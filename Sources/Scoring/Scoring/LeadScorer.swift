@@ -67,6 +67,7 @@ public struct LeadScorer: Sendable {
             withUnsafeMutablePointer(to: &probability) { p in
                 model.predictions(fromMargins: UnsafeBufferPointer(marginOut), into: UnsafeMutableBufferPointer(start: p, count: 1))
             }
+            if let calibration = manifest.calibration { probability = calibration.apply(margin: margin, probability: probability) }
             let baseScore = Self.scoreValue(probability)
             let support = model.leafSupport(row: input)
             let confidence = 1 / (1 + Foundation.pow(manifest.halfSupport / support, manifest.steepness))

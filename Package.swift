@@ -123,7 +123,7 @@ let package = Package(
         // Training with the real xgboost, calibration, model cards, offline batch scoring.
         .target(
             name: "Training",
-            dependencies: ["CXGBoost", "Scoring", "TreeEnsemble", "Evaluation", "JSON", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CXGBoost", "Scoring", "TreeEnsemble", "Evaluation", "JSON", "Records", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         // Prompt evaluation against outcomes and dry runs.

@@ -19,10 +19,24 @@ enum Calibrator {
         let high = (positives + 1) / (positives + 2)
         let low = 1 / (negatives + 2)
         let targets = labels.map { $0 ? high : low }
+        func loss(_ a: Double, _ b: Double) -> Double {
+            var total = 0.0
+            for (m, t) in zip(margins, targets) {
+                let z = a * m + b
+                // log(1 + e^z) − t·z, computed without overflow.
+                total += (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - t * z
+            }
+            return total
+        }
         var a = 1.0
         var b = 0.0
+        var current = loss(a, b)
         for _ in 0..<100 {
-            var g0 = 0.0, g1 = 0.0, h00 = 1e-12, h01 = 0.0, h11 = 1e-12
+            var g0 = 0.0
+            var g1 = 0.0
+            var h00 = 1e-12
+            var h01 = 0.0
+            var h11 = 1e-12
             for (m, t) in zip(margins, targets) {
                 let p = 1 / (1 + exp(-(a * m + b)))
                 let w = max(p * (1 - p), 1e-12)
@@ -36,9 +50,21 @@ enum Calibrator {
             guard det.isFinite, abs(det) > 1e-18 else { break }
             let da = (h11 * g0 - h01 * g1) / det
             let db = (h00 * g1 - h01 * g0) / det
-            a -= da
-            b -= db
-            if abs(da) < 1e-10 && abs(db) < 1e-10 { break }
+            // Newton's step, halved until the loss goes down (a full step can overshoot).
+            var step = 1.0
+            var accepted = false
+            while step > 1e-6 {
+                let candidate = loss(a - step * da, b - step * db)
+                if candidate <= current {
+                    a -= step * da
+                    b -= step * db
+                    current = candidate
+                    accepted = true
+                    break
+                }
+                step /= 2
+            }
+            if !accepted || (abs(step * da) < 1e-10 && abs(step * db) < 1e-10) { break }
         }
         if !(a.isFinite && a > 0 && b.isFinite) { return .platt(a: 1, b: 0) }
         return .platt(a: a, b: b)

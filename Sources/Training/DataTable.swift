@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// A training CSV in memory: the header, the cells (trimmed) and which of them mean "missing".
 struct DataTable: Sendable {
@@ -153,6 +154,7 @@ final class TimeValues {
     /// Seconds since 1970, or nil when the text is neither a date nor a number.
     func parse(_ text: String) -> Double? {
         if let x = Double(text) { return x }
+        if let ms = RFC3339.milliseconds(text) { return Double(ms) / 1000 }
         if let d = iso.date(from: text) { return d.timeIntervalSince1970 }
         for formatter in formatters { if let d = formatter.date(from: text) { return d.timeIntervalSince1970 } }
         return nil

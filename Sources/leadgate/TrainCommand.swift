@@ -5,7 +5,7 @@ import Synchronization
 import Training
 
 /// `leadgate train`: a model folder the gateway serves as it is, trained with the real xgboost.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a lead-scoring model on a CSV with xgboost; write a folder the gateway serves.",
@@ -15,12 +15,17 @@ struct TrainCommand: ParsableCommand {
             constant and leaky columns reported and left out) unless --manifest gives one, trains with early \
             stopping on a validation part of the training rows, calibrates on it, and writes model.json, \
             manifest.yaml, model-card.json and MODEL_CARD.md into --out. Progress goes to standard error, a \
-            summary table to standard output.
+            summary table to standard output. With --from-records it trains on the recorded decisions joined to \
+            their outcomes (the latest outcome per lead labels the decision it follows; --positive names the \
+            converting outcome, default `converted`), split by decision time.
             """
     )
 
-    @Option(name: .long, help: "The training CSV.") var data: String
-    @Option(name: .long, help: "The column that says whether the lead converted.") var label: String
+    @Option(name: .long, help: "The training CSV.") var data: String?
+    @Option(name: .long, help: "The column that says whether the lead converted.") var label: String?
+    @Flag(name: .long, help: "Train on the system of record: decisions joined to their outcomes (instead of --data).")
+    var fromRecords = false
+    @OptionGroup var selection: RecordsCommand.Selection
     @Option(name: .long, help: "The label value that means converted (default: 1, yes or true when the column has two values).")
     var positive: String?
     @Option(name: .long, help: "The model folder to write.") var out: String
@@ -51,16 +56,40 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: "Also write the encoded train/valid/holdout matrices here (for benchmarks against Python xgboost).")
     var exportMatrices: String?
 
-    func run() throws {
-        var options = TrainingOptions(data: data, label: label, out: out)
-        options.positive = positive
+    func validate() throws {
+        if fromRecords {
+            guard data == nil, label == nil else { throw ValidationError("--from-records takes no --data or --label: the records are the data.") }
+        } else {
+            guard data != nil, label != nil else { throw ValidationError("give --data FILE.csv and --label COLUMN, or --from-records.") }
+        }
+    }
+
+    func run() async throws {
+        var options: TrainingOptions
+        if fromRecords {
+            let file = NSTemporaryDirectory() + "leadgate-train-records-\(UUID().uuidString).csv"
+            let summary = try await Self.exportRecords(selection: selection, positive: positive ?? "converted", to: file)
+            CommandSupport.note(
+                "records: \(summary.decisions) decisions, \(summary.leadsWithOutcomes) leads with an outcome → \(summary.rows) training rows, \(summary.positives) converted"
+            )
+            guard summary.rows > 0 else {
+                throw CommandFailure("no recorded decision has an outcome yet. Send outcomes (POST /v1/outcomes) and train again.")
+            }
+            options = TrainingOptions(data: file, label: RecordsDataset.labelColumn, out: out)
+            options.positive = "1"
+            options.timeColumn = timeColumn ?? RecordsDataset.timeColumn
+            options.exclude = exclude + ["model"]
+        } else {
+            options = TrainingOptions(data: data ?? "", label: label ?? "", out: out)
+            options.positive = positive
+            options.timeColumn = timeColumn
+            options.exclude = exclude
+        }
         options.holdoutFraction = holdoutFraction
         options.validationFraction = validationFraction
-        options.timeColumn = timeColumn
         options.seed = seed
         options.manifest = manifest
         options.holdoutOut = holdoutOut
-        options.exclude = exclude
         options.missingValues = missingValue
         options.modelID = id
         options.version = modelVersion
@@ -108,6 +137,17 @@ struct TrainCommand: ParsableCommand {
         print(Self.summary(report))
     }
 
+    static func exportRecords(selection: RecordsCommand.Selection, positive: String, to file: String) async throws -> RecordsDataset.Summary {
+        let (since, until) = try selection.range()
+        let settings = try selection.settings()
+        let progress = ProgressLines()
+        return try await selection.withStore(settings) { store in
+            try await RecordsDataset.write(store: store, since: since, until: until, positive: positive, to: file) { unit, done, total in
+                progress.report(unit, done, total)
+            }
+        }
+    }
+
     static func shellQuoted(_ s: String) -> String {
         s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:@".contains($0) }) ? s : "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
@@ -134,6 +174,21 @@ struct TrainCommand: ParsableCommand {
         }
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+/// One progress reporter per unit (the records export reports two in turn).
+final class ProgressLines: Sendable {
+    let reporters = Mutex([String: @Sendable (Int, Int) -> Void]())
+
+    func report(_ unit: String, _ done: Int, _ total: Int) {
+        let reporter = reporters.withLock { table in
+            if let existing = table[unit] { return existing }
+            let made = CommandSupport.progress(unit)
+            table[unit] = made
+            return made
+        }
+        reporter(done, total)
     }
 }
 

@@ -146,6 +146,7 @@ let package = Package(
                 "Voice",
                 "PromptOps",
                 "TreeEnsemble",
+                "Evaluation",
                 "COpenSSL",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -6,6 +6,7 @@ xgboost.train (early stopping on the same validation rows and metric), and print
 holdout AUC, precision@20, the seconds inside xgboost.train, and the whole script's seconds.
 """
 
+import csv
 import json
 import sys
 import time
@@ -16,8 +17,8 @@ import xgboost as xgb  # noqa: E402
 
 
 def load(path):
-    with open(path) as f:
-        header = f.readline().rstrip("\n").split(",")
+    with open(path, newline="") as f:
+        header = next(csv.reader(f))
     data = np.genfromtxt(path, delimiter=",", skip_header=1, dtype=np.float32, missing_values="", filling_values=np.nan)
     data = data.reshape(-1, len(header))
     return data[:, :-1], data[:, -1], header[:-1]

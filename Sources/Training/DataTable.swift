@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import JSON
 
@@ -66,19 +67,6 @@ struct Labels {
     }
 }
 
-/// SplitMix64: a small, fast, seedable generator, so a split is the same on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Which rows train the trees, which stop them early and fit the calibration, and which are held out.
 struct Split: Sendable {
     enum Method: Sendable, Equatable {
@@ -93,7 +81,7 @@ struct Split: Sendable {
 
     /// Stratified by outcome: the same share of converted leads in every part.
     static func stratified(rows: [Int], labels: [Bool?], holdout: Double, validation: Double, seed: UInt64) -> Split {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var parts: ([Int], [Int], [Int]) = ([], [], [])
         for cls in [true, false] {
             var members = rows.filter { labels[$0] == cls }

@@ -175,9 +175,9 @@ struct SchemaInference {
         return dates * 10 >= sample.count * 9
     }
 
-    /// The AUC of the column used alone: numbers by value (missing lowest), categories by their
-    /// conversion rate among the *other* rows (leave-one-out, so a rare value cannot predict its
-    /// own row); folded so that 0.5 is useless and 1 perfect.
+    /// The AUC of the column used alone: numbers by value (missing lowest; folded, so that 0.5 is
+    /// useless and 1 perfect whichever way the number points), categories by their out-of-fold
+    /// conversion rate.
     func singleColumnAUC(plan: FieldPlan, column: Int, table: DataTable, rows: [Int], labels: [Bool]) -> Double {
         var scores: [Double] = []
         scores.reserveCapacity(rows.count)
@@ -185,20 +185,31 @@ struct SchemaInference {
         case .number:
             for r in rows { scores.append(table.value(r, column).flatMap(Double.init) ?? -Double.greatestFiniteMagnitude) }
         case .boolean, .oneHot:
-            var totals: [String: (Int, Int)] = [:]
+            // Five folds: each row scored by its value's conversion rate in the other four, so no
+            // row predicts itself (in-sample rates make any rare value look perfect, and
+            // leave-one-out rates rank a value's own converted rows below its others).
+            let folds = 5
+            var totals = [[String: (Int, Int)]](repeating: [:], count: folds)
             for (i, r) in rows.enumerated() {
                 let key = table.value(r, column) ?? ""
-                totals[key, default: (0, 0)].0 += 1
-                if labels[i] { totals[key, default: (0, 0)].1 += 1 }
+                totals[i % folds][key, default: (0, 0)].0 += 1
+                if labels[i] { totals[i % folds][key, default: (0, 0)].1 += 1 }
             }
             let overall = Double(labels.filter { $0 }.count) / Double(max(1, labels.count))
             for (i, r) in rows.enumerated() {
-                let t = totals[table.value(r, column) ?? ""] ?? (1, 0)
-                let others = t.0 - 1
-                let converted = t.1 - (labels[i] ? 1 : 0)
-                // One pseudo-lead at the overall rate keeps singletons from scoring 0/0.
-                scores.append((Double(converted) + overall) / (Double(others) + 1))
+                let key = table.value(r, column) ?? ""
+                var count = 0
+                var converted = 0
+                for f in 0..<folds where f != i % folds {
+                    if let t = totals[f][key] {
+                        count += t.0
+                        converted += t.1
+                    }
+                }
+                // One pseudo-lead at the overall rate keeps unseen values at the base rate.
+                scores.append((Double(converted) + overall) / (Double(count) + 1))
             }
+            return EvalMetrics.rocAUC(scores, labels) ?? 0.5
         }
         let auc = EvalMetrics.rocAUC(scores, labels) ?? 0.5
         return max(auc, 1 - auc)

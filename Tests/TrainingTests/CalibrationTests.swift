@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Scoring
 import Testing
@@ -41,7 +42,7 @@ import Testing
 
     @Test func plattRecoversAKnownSlopeAndIntercept() {
         // Labels drawn from p = σ(0.5 m − 1): the fit finds about that.
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         var margins: [Double] = []
         var labels: [Bool] = []
         for _ in 0..<20_000 {

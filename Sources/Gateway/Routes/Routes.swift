@@ -41,6 +41,7 @@ struct Routes: Sendable {
         write.post("/v1/leads/events") { request, context in try await bulkEvents(request, context: context) }
         read.get("/v1/leads/{lead_id}/score/stream") { request, context in try await scoreStream(request, context: context) }
         read.get("/v1/models") { _, _ in JSONBody.response(ModelsEncoder.encode(pipeline.registry.snapshot)) }
+        read.get("/v1/models/{id}/performance") { request, context in try await modelPerformance(request, context: context) }
         read.get("/v1/decisions/{id}") { request, context in try await decision(request, context: context) }
         read.get("/v1/leads/{lead_id}/history") { request, context in try await history(request, context: context) }
         read.get("/v1/leads/{lead_id}/outcomes") { request, context in try await leadOutcomes(request, context: context) }

@@ -210,6 +210,20 @@ public final class PostgresRecordStore: RecordStore, Service {
         }
     }
 
+    public func labeledDecisions(modelID: String, since: Date?, until: Date?) async throws -> [LabeledDecision] {
+        var sql = LabeledDecision.selectSQL.replacingOccurrences(of: "?", with: "$1")
+        var values: [SQLValue] = [.text(modelID)]
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &values) { "$\($0)" }
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        return try await timed("read labelled decisions") { client, logger in
+            var rows: [LabeledDecision] = []
+            for try await row in try await client.query(query, logger: logger) {
+                rows.append(try LabeledDecision(reading: PostgresColumns(row: row.makeRandomAccess())))
+            }
+            return LabeledDecision.latestPerDecision(rows)
+        }
+    }
+
     /// SQLSTATE class 22 (data exception: a value out of range, text PostgreSQL cannot hold such as
     /// U+0000) and 23 (integrity constraint violation).
     public func rejectsData(_ error: any Error) -> Bool {

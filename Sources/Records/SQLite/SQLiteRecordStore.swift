@@ -189,6 +189,14 @@ public final class SQLiteRecordStore: RecordStore {
         return try columns.required(columns.int(0), 0)
     }
 
+    public func labeledDecisions(modelID: String, since: Date?, until: Date?) async throws -> [LabeledDecision] {
+        var sql = LabeledDecision.selectSQL
+        var binds: [SQLValue] = [.text(modelID)]
+        SQLValue.appendTimeRange(since: since, until: until, to: &sql, binds: &binds) { _ in "?" }
+        let rows = try await withConnection { connection in try await connection.query(sql, binds.map(\.sqlite)) }
+        return LabeledDecision.latestPerDecision(try rows.map { try LabeledDecision(reading: SQLiteColumns(row: $0)) })
+    }
+
     /// SQLite's constraint, type-mismatch, too-big and range errors.
     public func rejectsData(_ error: any Error) -> Bool {
         guard let error = error as? SQLiteError else { return false }

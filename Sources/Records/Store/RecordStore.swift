@@ -60,6 +60,10 @@ public protocol RecordStore: Sendable {
     /// How many decisions lie in `[since, until)` (for an export's progress).
     func countDecisions(since: Date?, until: Date?) async throws -> Int
 
+    /// The decisions of model `modelID` in `[since, until)` that have an outcome linked to them,
+    /// each with its latest outcome, oldest decision first (live performance).
+    func labeledDecisions(modelID: String, since: Date?, until: Date?) async throws -> [LabeledDecision]
+
     /// Row counts of every table (for tests, `/readyz` and operators).
     func counts() async throws -> RecordCounts
 

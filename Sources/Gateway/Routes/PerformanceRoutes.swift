@@ -1,0 +1,144 @@
+import Evaluation
+import Foundation
+import Hummingbird
+import JSON
+import Pipeline
+import Records
+import Scoring
+
+/// Live performance: how a model's scores did on the leads whose outcomes came back.
+extension Routes {
+    static let performanceWindows = [7, 30, 90]
+
+    /// `GET /v1/models/{id}/performance?window_days=7,30,90&positive=converted`: per rolling window,
+    /// the model's measures overall, per model version and per prompt version, from the decisions
+    /// linked to outcomes in the system of record.
+    func modelPerformance(_ request: Request, context: GatewayContext) async throws -> Response {
+        let records = try recordsRuntime()
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
+        guard pipeline.registry.snapshot.models.contains(where: { $0.id == id }) else {
+            let known = Set(pipeline.registry.snapshot.models.map(\.id)).sorted()
+            throw Problem(
+                .notFound, slug: "no-model", title: "No such model",
+                detail: "No loaded model has the id `\(id)`. Loaded: \(known.joined(separator: ", ")) (GET /v1/models lists them).")
+        }
+        let query = request.uri.queryParameters
+        var issues: [FieldIssue] = []
+        var windows = Self.performanceWindows
+        if let text = query.get("window_days") {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+            if parts.isEmpty || parts.count > 5 || parts.contains(where: { ($0 ?? 0) < 1 || ($0 ?? 0) > 9999 }) {
+                issues.append(
+                    FieldIssue(field: "window_days", message: "must be 1–5 whole numbers of days in 1–9999, comma-separated (e.g. 7,30,90)."))
+            } else {
+                windows = parts.compactMap { $0 }
+            }
+        }
+        let positive = query.get("positive") ?? "converted"
+        if positive.isEmpty || positive.count > 64 {
+            issues.append(
+                FieldIssue(field: "positive", message: "must be the outcome that counts as converted, 1–64 characters (default converted)."))
+        }
+        guard issues.isEmpty else { throw Problem.invalid(issues) }
+        let now = Date()
+        let longest = windows.max() ?? 90
+        let since = now.addingTimeInterval(-Double(longest) * 86_400)
+        let rows = try await recordsCall("read the labelled decisions") {
+            try await records.store.labeledDecisions(modelID: id, since: since, until: nil)
+        }
+        await auditRead(records, context, action: "performance.read", target: id)
+        return JSONBody.response(PerformanceEncoder.encode(modelID: id, positive: positive, windows: windows, rows: rows, now: now))
+    }
+}
+
+enum PerformanceEncoder {
+    static func encode(modelID: String, positive: String, windows: [Int], rows: [LabeledDecision], now: Date) -> String {
+        var w = JSONWriter(capacity: 4096)
+        w.beginObject()
+        w.field("model_id", modelID)
+        w.field("positive_outcome", positive)
+        w.field("generated_at", Timestamp.iso8601(now))
+        w.key("windows")
+        w.beginArray()
+        for days in windows {
+            let since = now.addingTimeInterval(-Double(days) * 86_400)
+            let inWindow = rows.filter { $0.decidedAt >= since }
+            w.beginObject()
+            w.field("days", days)
+            w.field("since", Timestamp.iso8601(since))
+            w.key("overall")
+            summary(&w, inWindow, positive: positive)
+            w.key("by_version")
+            grouped(&w, inWindow, key: "version", positive: positive) { $0.modelVersion }
+            w.key("by_prompt")
+            grouped(&w, inWindow.filter { $0.prompt != nil }, key: "prompt", positive: positive) { $0.prompt ?? "" }
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+
+    static func grouped(
+        _ w: inout JSONWriter, _ rows: [LabeledDecision], key: String, positive: String, by group: (LabeledDecision) -> String
+    ) {
+        let groups = Dictionary(grouping: rows, by: group)
+        w.beginArray()
+        for name in groups.keys.sorted() {
+            w.beginObject()
+            w.field(key, name)
+            w.key("measures")
+            summary(&w, groups[name] ?? [], positive: positive)
+            w.endObject()
+        }
+        w.endArray()
+    }
+
+    static func summary(_ w: inout JSONWriter, _ rows: [LabeledDecision], positive: String) {
+        let s = PerformanceSummary.of(
+            rows.map {
+                PerformanceSample(
+                    probability: $0.probability, baseScore: $0.baseScore, finalScore: $0.finalScore, finalBadge: $0.finalBadge,
+                    converted: $0.outcome == positive)
+            })
+        w.beginObject()
+        w.field("leads", s.leads)
+        w.field("converted", s.converted)
+        optional(&w, "auc", s.auc)
+        optional(&w, "pr_auc", s.prAUC)
+        optional(&w, "precision_at_20", s.precisionAt20)
+        optional(&w, "precision_at_100", s.precisionAt100)
+        optional(&w, "ece", s.ece)
+        w.key("badges")
+        w.beginObject()
+        for b in s.badges {
+            w.key(b.badge)
+            w.beginObject()
+            w.field("leads", b.leads)
+            w.field("converted", b.converted)
+            optional(&w, "conversion_rate", b.leads > 0 ? Double(b.converted) / Double(b.leads) : nil)
+            w.endObject()
+        }
+        w.endObject()
+        w.key("llm_lift")
+        if let lift = s.lift {
+            w.beginObject()
+            w.field("adjusted", lift.adjusted)
+            w.field("base_auc", lift.baseAUC)
+            w.field("final_auc", lift.finalAUC)
+            w.field("delta", lift.delta)
+            w.field("low", lift.low)
+            w.field("high", lift.high)
+            w.endObject()
+        } else {
+            w.null()
+        }
+        w.endObject()
+    }
+
+    static func optional(_ w: inout JSONWriter, _ key: String, _ value: Double?) {
+        w.key(key)
+        if let value { w.number(value) } else { w.null() }
+    }
+}

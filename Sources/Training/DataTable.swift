@@ -14,7 +14,7 @@ struct DataTable: Sendable {
         let stream = try CSVStream(path: path, separator: separator)
         var rows: [[String]] = []
         while let record = try stream.next() {
-            rows.append(record.map { $0.trimmingCharacters(in: .whitespaces) })
+            rows.append(record.map(CellText.trimmed))
             if rows.count % 4096 == 0 { progress(stream.bytesRead, stream.fileSize) }
         }
         progress(stream.fileSize, stream.fileSize)

@@ -54,7 +54,7 @@ public struct RowDecoder: Sendable {
         var features: [String: LeadValue] = [:]
         features.reserveCapacity(bindings.count)
         for binding in bindings {
-            let cell = record[binding.column].trimmingCharacters(in: .whitespaces)
+            let cell = CellText.trimmed(record[binding.column])
             if missing.contains(cell) {
                 features[binding.field] = .null
                 continue

@@ -41,3 +41,13 @@ import Testing
         #expect(throws: TrainingError.self) { _ = try stream.next() }
     }
 }
+
+@Suite struct CellTextTests {
+    @Test func spacesAndTabsAroundACellGoOthersStay() {
+        #expect(CellText.trimmed("  yes\t") == "yes")
+        #expect(CellText.trimmed("a b") == "a b")
+        #expect(CellText.trimmed("") == "")
+        #expect(CellText.trimmed(" \t ") == "")
+        #expect(CellText.trimmed(" Zürich ") == "Zürich")
+    }
+}

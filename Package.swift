@@ -58,7 +58,7 @@ let package = Package(
         // One strict JSON reader and writer, shared by every module.
         .target(name: "JSON", swiftSettings: strict),
         // Measures of ranked scores against outcomes (AUC, PR-AUC, precision@K, ECE, bootstrap).
-        .target(name: "Evaluation", swiftSettings: strict),
+        .target(name: "Evaluation", dependencies: ["JSON"], swiftSettings: strict),
         // SHA-256, HMAC and hex, over OpenSSL's libcrypto.
         .target(name: "Hashing", dependencies: ["COpenSSL"], swiftSettings: strict),
         // Metric names, help texts and buckets, and typed families over swift-metrics.

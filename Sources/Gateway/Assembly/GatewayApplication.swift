@@ -48,11 +48,14 @@ public enum GatewayApplication {
             }
             return result
         }
+        let drift = components.records.map {
+            DriftMonitor(settings: config.drift, store: $0.store, metrics: gatewayMetrics, webhooks: components.webhooks, logger: logger)
+        }
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ObservabilityMiddleware(metrics: gatewayMetrics, lifecycle: lifecycle, routes: routes))
         Routes(
             components: components, metrics: gatewayMetrics, exporter: exporter, authenticator: authenticator, lifecycle: lifecycle,
-            reload: reload, openAPI: try OpenAPIDocument.bundled()
+            reload: reload, openAPI: try OpenAPIDocument.bundled(), drift: drift
         ).register(on: router)
         routes.fill(from: router)
         let snapshot = registry.snapshot
@@ -72,7 +75,8 @@ public enum GatewayApplication {
             // decided before the connections close.
             services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(components: components)]
                 + (components.records.map { [$0] } ?? [])
-                + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? []),
+                + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? [])
+                + (drift.map { [DriftChecks(monitor: $0, registry: registry)] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }

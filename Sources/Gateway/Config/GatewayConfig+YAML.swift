@@ -8,8 +8,32 @@ extension GatewayConfig {
     mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
         try root.checkKeys([
             "server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks", "integrations",
-            "records", "privacy", "audit",
+            "records", "privacy", "audit", "learning",
         ])
+        if let learning = root["learning"] {
+            try learning.checkKeys(["drift"])
+            if let node = learning["drift"] {
+                try node.checkKeys(["window_days", "every_s", "warn", "alert", "min_decisions"])
+                drift.windowDays = try node["window_days"]?.int() ?? drift.windowDays
+                drift.everySeconds = try node["every_s"]?.int() ?? drift.everySeconds
+                drift.warn = try node["warn"]?.double() ?? drift.warn
+                drift.alert = try node["alert"]?.double() ?? drift.alert
+                drift.minDecisions = try node["min_decisions"]?.int() ?? drift.minDecisions
+                guard (1...3650).contains(drift.windowDays) else {
+                    throw ConfigurationError(key: "learning.drift.window_days", "must be 1–3650 days; it is \(drift.windowDays).")
+                }
+                guard drift.everySeconds >= 0 else {
+                    throw ConfigurationError(key: "learning.drift.every_s", "must be 0 (off) or a number of seconds; it is \(drift.everySeconds).")
+                }
+                guard drift.warn > 0, drift.alert >= drift.warn else {
+                    throw ConfigurationError(
+                        key: "learning.drift.alert", "must be at least `warn`, and `warn` above 0 (they are \(drift.warn) and \(drift.alert)).")
+                }
+                guard drift.minDecisions >= 1 else {
+                    throw ConfigurationError(key: "learning.drift.min_decisions", "must be at least 1; it is \(drift.minDecisions).")
+                }
+            }
+        }
         try applyRecords(yaml: root, environment: environment, baseDirectory: baseDirectory)
         if let integrations = root["integrations"] {
             try integrations.checkKeys(["retell", "vapi"])

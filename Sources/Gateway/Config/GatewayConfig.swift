@@ -121,6 +121,8 @@ public struct GatewayConfig: Sendable {
     /// The system of record; `.off` unless loaded from a file or the environment
     /// (``load(file:environment:overrides:)`` defaults it to the embedded SQLite file).
     public var records = RecordsSettings()
+    /// `learning.drift`: the input-drift checks against each model card's reference.
+    public var drift = DriftSettings()
 
     public init() {}
 

@@ -20,6 +20,9 @@ public final class GatewayMetrics: Sendable {
         "Time from request head to response, by method, route and status.")
     static let inFlight = MetricDescriptor("leadgate_http_requests_in_flight", .gauge, "Requests being handled now.")
     static let reloads = MetricDescriptor("leadgate_model_reloads_total", .counter, "Model reloads (SIGHUP or admin call) by result.")
+    static let driftPSI = MetricDescriptor(
+        "leadgate_model_drift_psi", .gauge,
+        "Population stability index of recent inputs (per field, and `probability`) against the model card's training reference.")
     static let modelInfo = MetricDescriptor(
         "leadgate_model_info", .gauge, "Loaded models (value 1); role is default, challenger, fallback or available.")
     static let degraded = MetricDescriptor(
@@ -49,7 +52,7 @@ public final class GatewayMetrics: Sendable {
 
     static let descriptors: [MetricDescriptor] = [
         requests, duration, inFlight, reloads, modelInfo, degraded, storeUp, storeFailures, storeTimeouts, storeDropped, storeConnections,
-        liveScores, liveReads, tracking, promptInfo, promptsRefused, candidateShare, llmInFlight, breaker, uptime,
+        liveScores, liveReads, tracking, promptInfo, promptsRefused, candidateShare, llmInFlight, breaker, uptime, driftPSI,
     ]
 
     /// Every metric LeadGate records, for backends that print help text (``PrometheusExporter``).
@@ -63,6 +66,7 @@ public final class GatewayMetrics: Sendable {
     private let models: GaugeFamily
     private let prompts: GaugeFamily
     private let breakerStates: GaugeFamily
+    private let driftGauges: GaugeFamily
     private let gauges: Gauges
     private let totals = Mutex<[String: Int]>([:])
     private let started = Date()
@@ -81,6 +85,7 @@ public final class GatewayMetrics: Sendable {
         models = GaugeFamily(Self.modelInfo, labels: ["model", "version", "role", "library", "trees", "features"], factory: factory)
         prompts = GaugeFamily(Self.promptInfo, labels: ["id", "version", "hash", "role"], factory: factory)
         breakerStates = GaugeFamily(Self.breaker, labels: ["state"], factory: factory)
+        driftGauges = GaugeFamily(Self.driftPSI, labels: ["model", "version", "field"], factory: factory)
         func gauge(_ d: MetricDescriptor, _ dimensions: [(String, String)] = []) -> Gauge {
             Gauge(label: d.name, dimensions: dimensions, factory: factory)
         }
@@ -89,6 +94,12 @@ public final class GatewayMetrics: Sendable {
             connections: gauge(Self.storeConnections), localEntries: gauge(Self.liveScores),
             tracking: gauge(Self.tracking), refused: gauge(Self.promptsRefused), share: gauge(Self.candidateShare),
             llmInFlight: gauge(Self.llmInFlight), uptime: gauge(Self.uptime))
+    }
+
+    /// The latest drift check of one model version.
+    func drift(model: String, version: String, fields: [(name: String, psi: Double)], probability: Double?) {
+        for (name, psi) in fields { driftGauges.record(psi, [model, version, name]) }
+        if let probability { driftGauges.record(probability, [model, version, "probability"]) }
     }
 
     func requestStarted() { active.add(1, ordering: .relaxed) }

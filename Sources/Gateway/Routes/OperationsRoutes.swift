@@ -28,6 +28,14 @@ extension Routes {
         w.field("seconds_in_state", store.secondsInState, digits: 1)
         w.endObject()
         writeRecordsState(&w)
+        w.key("drift")
+        if let drift {
+            w.beginArray()
+            for report in drift.reports { DriftEncoder.report(&w, report, settings: drift.settings) }
+            w.endArray()
+        } else {
+            w.null()
+        }
         w.endObject()
         return JSONBody.response(w.text, status: lifecycle.isDraining ? .serviceUnavailable : .ok)
     }

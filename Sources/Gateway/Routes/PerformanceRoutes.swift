@@ -142,3 +142,47 @@ enum PerformanceEncoder {
         if let value { w.number(value) } else { w.null() }
     }
 }
+
+extension Routes {
+    /// `GET /v1/models/{id}/drift?window_days=7`: the population stability index of the model's
+    /// recent inputs (and predicted probability) against the reference in its model card, checked now.
+    func modelDrift(_ request: Request, context: GatewayContext) async throws -> Response {
+        _ = try recordsRuntime()
+        guard let drift else {
+            throw Problem(
+                .serviceUnavailable, slug: "records-unavailable", title: "The records store did not answer",
+                detail: "The drift checks are not running on this gateway.")
+        }
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
+        let snapshot = pipeline.registry.snapshot
+        guard let model = snapshot.models.first(where: { $0 === snapshot.primary && $0.id == id }) ?? snapshot.models.first(where: { $0.id == id })
+        else {
+            throw Problem(
+                .notFound, slug: "no-model", title: "No such model",
+                detail: "No loaded model has the id `\(id)`. Loaded: \(Set(snapshot.models.map(\.id)).sorted().joined(separator: ", ")).")
+        }
+        var windowDays = drift.settings.windowDays
+        if let text = request.uri.queryParameters.get("window_days") {
+            guard let days = Int(text), (1...9999).contains(days) else {
+                throw Problem.invalid([FieldIssue(field: "window_days", message: "must be a whole number of days in 1–9999 (default \(windowDays)).")]
+                )
+            }
+            windowDays = days
+        }
+        guard let reference = drift.reference(for: model) else {
+            throw Problem(
+                .notFound, slug: "no-reference", title: "The model has no drift reference",
+                detail:
+                    "Model \(model.id)@\(model.version) has no model-card.json with reference histograms. Models trained with `leadgate train` have one."
+            )
+        }
+        let days = windowDays
+        let report = try await recordsCall("read the recent decisions") {
+            try await drift.check(model: model, reference: reference, windowDays: days)
+        }
+        var w = JSONWriter(capacity: 2048)
+        DriftEncoder.report(&w, report, settings: drift.settings)
+        return JSONBody.response(w.text)
+    }
+}

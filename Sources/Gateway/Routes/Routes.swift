@@ -14,6 +14,8 @@ struct Routes: Sendable {
     let lifecycle: Lifecycle
     let reload: @Sendable () -> Result<ModelRegistry.Snapshot, ConfigurationError>
     let openAPI: OpenAPIDocument
+    /// The input-drift checks; nil with `records: off` (they read the recorded inputs).
+    let drift: DriftMonitor?
 
     var config: GatewayConfig { components.config }
     var pipeline: ScoringPipeline { components.pipeline }
@@ -42,6 +44,7 @@ struct Routes: Sendable {
         read.get("/v1/leads/{lead_id}/score/stream") { request, context in try await scoreStream(request, context: context) }
         read.get("/v1/models") { _, _ in JSONBody.response(ModelsEncoder.encode(pipeline.registry.snapshot)) }
         read.get("/v1/models/{id}/performance") { request, context in try await modelPerformance(request, context: context) }
+        read.get("/v1/models/{id}/drift") { request, context in try await modelDrift(request, context: context) }
         read.get("/v1/decisions/{id}") { request, context in try await decision(request, context: context) }
         read.get("/v1/leads/{lead_id}/history") { request, context in try await history(request, context: context) }
         read.get("/v1/leads/{lead_id}/outcomes") { request, context in try await leadOutcomes(request, context: context) }

@@ -38,10 +38,12 @@ public final class ScoringPipeline: Sendable {
 
     /// Live-score changes for the score streams open on this gateway.
     public var feed: LiveFeed { publisher.feed }
+    /// Models whose LLM step is off (the guard rail or an operator).
+    public let guardRail: LLMGuardRail
 
     public init(
         settings: PipelineSettings, registry: ModelRegistry, store: any ScoreStore, metrics: PipelineMetrics, reranker: LLMReranker? = nil,
-        prompts: PromptRegistry? = nil, webhooks: WebhookSender? = nil, recorder: Recorder? = nil
+        prompts: PromptRegistry? = nil, webhooks: WebhookSender? = nil, recorder: Recorder? = nil, guardRail: LLMGuardRail = LLMGuardRail()
     ) {
         var settings = settings
         // The decision record keeps the LLM's answer as received.
@@ -53,7 +55,8 @@ public final class ScoringPipeline: Sendable {
         self.reranker = reranker
         self.prompts = prompts
         evaluator = Evaluator(registry: registry, settings: settings, reranker: reranker, prompts: prompts)
-        adjuster = Adjuster(settings: settings, store: store, reranker: reranker, metrics: metrics, flights: SingleFlight())
+        self.guardRail = guardRail
+        adjuster = Adjuster(settings: settings, store: store, reranker: reranker, metrics: metrics, flights: SingleFlight(), guardRail: guardRail)
         refresher = Refresher()
         let recording = recorder.map {
             DecisionRecording(recorder: $0, instance: settings.gatewayInstance, liveTTL: settings.liveTTL, reranker: reranker)
@@ -86,7 +89,7 @@ public final class ScoringPipeline: Sendable {
     /// The outcome of a lead whose LLM step will not run now: pending (it runs in the background),
     /// disabled, or skipped.
     func immediateOutcome(_ lead: EvaluatedLead, llmLater: Bool) -> RerankOutcome {
-        llmLater ? Adjuster.pending : Adjuster.noLLMStep(lead)
+        llmLater ? Adjuster.pending : adjuster.noLLMStep(lead)
     }
 
     /// When the LLM step must have ended for a request received at `receivedAt`: `llm.timeout_ms`
@@ -133,7 +136,7 @@ public final class ScoringPipeline: Sendable {
         let outcomes = await adjuster.adjust(evaluated.map { try? $0.get() }, deadline: llmDeadline(receivedAt))
         let results: [Result<ScoredLead, Problem>] = await Self.offPool {
             parallelMap(count: evaluated.count, threads: threads) { i in
-                evaluated[i].map { lead in self.finish(lead, outcome: outcomes[i] ?? Adjuster.noLLMStep(lead), scoredAt: scoredAt) }
+                evaluated[i].map { lead in self.finish(lead, outcome: outcomes[i] ?? self.adjuster.noLLMStep(lead), scoredAt: scoredAt) }
             }
         }
         var scored: [ScoredLead] = []

@@ -2,6 +2,7 @@ public import CoreMetrics
 import Foundation
 public import Hummingbird
 public import Logging
+import Pipeline
 import Reranker
 public import Scoring
 import ServiceLifecycle
@@ -51,11 +52,15 @@ public enum GatewayApplication {
         let drift = components.records.map {
             DriftMonitor(settings: config.drift, store: $0.store, metrics: gatewayMetrics, webhooks: components.webhooks, logger: logger)
         }
+        let rerankGuard = RerankGuard(
+            settings: config.rerankGuard, store: components.records?.store, rail: components.pipeline.guardRail, metrics: gatewayMetrics,
+            webhooks: components.webhooks, logger: logger)
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ObservabilityMiddleware(metrics: gatewayMetrics, lifecycle: lifecycle, routes: routes))
         Routes(
             components: components, metrics: gatewayMetrics, exporter: exporter, authenticator: authenticator, lifecycle: lifecycle,
-            reload: reload, openAPI: try OpenAPIDocument.bundled(), drift: drift
+            reload: reload, openAPI: try OpenAPIDocument.bundled(), drift: drift,
+            rerankGuard: rerankGuard
         ).register(on: router)
         routes.fill(from: router)
         let snapshot = registry.snapshot
@@ -76,7 +81,8 @@ public enum GatewayApplication {
             services: [ReloadOnHangup(reload: reload, logger: logger), CloseOnShutdown(components: components)]
                 + (components.records.map { [$0] } ?? [])
                 + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? [])
-                + (drift.map { [DriftChecks(monitor: $0, registry: registry)] } ?? []),
+                + (drift.map { [DriftChecks(monitor: $0, registry: registry)] } ?? [])
+                + (config.rerankGuard.enabled ? [RerankGuardChecks(guardRail: rerankGuard, registry: registry)] : []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }

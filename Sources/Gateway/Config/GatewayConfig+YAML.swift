@@ -11,7 +11,27 @@ extension GatewayConfig {
             "records", "privacy", "audit", "learning",
         ])
         if let learning = root["learning"] {
-            try learning.checkKeys(["drift"])
+            try learning.checkKeys(["drift", "rerank_guard"])
+            if let node = learning["rerank_guard"] {
+                try node.checkKeys(["min_lift", "after_days", "every_s", "min_outcomes"])
+                rerankGuard.enabled = true
+                rerankGuard.minLift = try node["min_lift"]?.double() ?? rerankGuard.minLift
+                rerankGuard.afterDays = try node["after_days"]?.int() ?? rerankGuard.afterDays
+                rerankGuard.everySeconds = try node["every_s"]?.int() ?? rerankGuard.everySeconds
+                rerankGuard.minOutcomes = try node["min_outcomes"]?.int() ?? rerankGuard.minOutcomes
+                guard rerankGuard.minLift > -1, rerankGuard.minLift < 1 else {
+                    throw ConfigurationError(key: "learning.rerank_guard.min_lift", "must be an AUC difference in (-1, 1), e.g. 0.05.")
+                }
+                guard (0...3650).contains(rerankGuard.afterDays) else {
+                    throw ConfigurationError(key: "learning.rerank_guard.after_days", "must be 0–3650 days; it is \(rerankGuard.afterDays).")
+                }
+                guard rerankGuard.everySeconds >= 1 else {
+                    throw ConfigurationError(key: "learning.rerank_guard.every_s", "must be at least 1 second; it is \(rerankGuard.everySeconds).")
+                }
+                guard rerankGuard.minOutcomes >= 2 else {
+                    throw ConfigurationError(key: "learning.rerank_guard.min_outcomes", "must be at least 2; it is \(rerankGuard.minOutcomes).")
+                }
+            }
             if let node = learning["drift"] {
                 try node.checkKeys(["window_days", "every_s", "warn", "alert", "min_decisions"])
                 drift.windowDays = try node["window_days"]?.int() ?? drift.windowDays

@@ -123,6 +123,8 @@ public struct GatewayConfig: Sendable {
     public var records = RecordsSettings()
     /// `learning.drift`: the input-drift checks against each model card's reference.
     public var drift = DriftSettings()
+    /// `learning.rerank_guard`: the LLM guard rail (off unless configured).
+    public var rerankGuard = RerankGuardSettings()
 
     public init() {}
 

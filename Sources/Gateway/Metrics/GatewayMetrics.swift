@@ -23,6 +23,8 @@ public final class GatewayMetrics: Sendable {
     static let driftPSI = MetricDescriptor(
         "leadgate_model_drift_psi", .gauge,
         "Population stability index of recent inputs (per field, and `probability`) against the model card's training reference.")
+    static let llmStepEnabled = MetricDescriptor(
+        "leadgate_llm_step_enabled", .gauge, "0 when the LLM guard rail or an operator turned a model's LLM step off, 1 when turned back on.")
     static let modelInfo = MetricDescriptor(
         "leadgate_model_info", .gauge, "Loaded models (value 1); role is default, challenger, fallback or available.")
     static let degraded = MetricDescriptor(
@@ -52,7 +54,7 @@ public final class GatewayMetrics: Sendable {
 
     static let descriptors: [MetricDescriptor] = [
         requests, duration, inFlight, reloads, modelInfo, degraded, storeUp, storeFailures, storeTimeouts, storeDropped, storeConnections,
-        liveScores, liveReads, tracking, promptInfo, promptsRefused, candidateShare, llmInFlight, breaker, uptime, driftPSI,
+        liveScores, liveReads, tracking, promptInfo, promptsRefused, candidateShare, llmInFlight, breaker, uptime, driftPSI, llmStepEnabled,
     ]
 
     /// Every metric LeadGate records, for backends that print help text (``PrometheusExporter``).
@@ -67,6 +69,7 @@ public final class GatewayMetrics: Sendable {
     private let prompts: GaugeFamily
     private let breakerStates: GaugeFamily
     private let driftGauges: GaugeFamily
+    private let llmStepGauges: GaugeFamily
     private let gauges: Gauges
     private let totals = Mutex<[String: Int]>([:])
     private let started = Date()
@@ -86,6 +89,7 @@ public final class GatewayMetrics: Sendable {
         prompts = GaugeFamily(Self.promptInfo, labels: ["id", "version", "hash", "role"], factory: factory)
         breakerStates = GaugeFamily(Self.breaker, labels: ["state"], factory: factory)
         driftGauges = GaugeFamily(Self.driftPSI, labels: ["model", "version", "field"], factory: factory)
+        llmStepGauges = GaugeFamily(Self.llmStepEnabled, labels: ["model"], factory: factory)
         func gauge(_ d: MetricDescriptor, _ dimensions: [(String, String)] = []) -> Gauge {
             Gauge(label: d.name, dimensions: dimensions, factory: factory)
         }
@@ -101,6 +105,9 @@ public final class GatewayMetrics: Sendable {
         for (name, psi) in fields { driftGauges.record(psi, [model, version, name]) }
         if let probability { driftGauges.record(probability, [model, version, "probability"]) }
     }
+
+    /// A model's LLM step was turned off or back on.
+    func llmStep(model: String, enabled: Bool) { llmStepGauges.record(enabled ? 1 : 0, [model]) }
 
     func requestStarted() { active.add(1, ordering: .relaxed) }
 

@@ -28,6 +28,10 @@ extension Routes {
         w.field("seconds_in_state", store.secondsInState, digits: 1)
         w.endObject()
         writeRecordsState(&w)
+        w.key("llm_guard")
+        w.beginArray()
+        for state in pipeline.guardRail.snapshot { GuardEncoder.state(&w, state) }
+        w.endArray()
         w.key("drift")
         if let drift {
             w.beginArray()

@@ -186,3 +186,44 @@ extension Routes {
         return JSONBody.response(w.text)
     }
 }
+
+extension Routes {
+    /// `POST /v1/admin/models/{id}/llm` with `{"enabled": false, "reason": "..."}`: an operator turns a
+    /// model's LLM step off or back on. Turned on, the guard rail leaves it on for `after_days`.
+    func setLLMStep(_ request: Request, context: GatewayContext) async throws -> Response {
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
+        guard pipeline.registry.snapshot.models.contains(where: { $0.id == id }) else {
+            throw Problem(
+                .notFound, slug: "no-model", title: "No such model",
+                detail:
+                    "No loaded model has the id `\(id)`. Loaded: \(Set(pipeline.registry.snapshot.models.map(\.id)).sorted().joined(separator: ", "))."
+            )
+        }
+        let node = try await JSONBody.node(request, limit: 4096)
+        guard case .object(let members) = node else {
+            throw Problem.invalid([FieldIssue(field: "(body)", message: #"must be an object such as {"enabled": true}."#)])
+        }
+        var issues: [FieldIssue] = []
+        var enabled: Bool?
+        var reason: String?
+        for (key, value) in members {
+            switch (key, value) {
+            case ("enabled", .bool(let b)): enabled = b
+            case ("enabled", _): issues.append(FieldIssue(field: "enabled", message: "must be true or false."))
+            case ("reason", .string(let s)) where !s.isEmpty && s.count <= 500: reason = s
+            case ("reason", .null): break
+            case ("reason", _): issues.append(FieldIssue(field: "reason", message: "must be a string of 1–500 characters, or null."))
+            default: issues.append(FieldIssue(field: key, message: "is not a field of this request. Send `enabled` and optionally `reason`."))
+            }
+        }
+        if enabled == nil, !issues.contains(where: { $0.field == "enabled" }) {
+            issues.append(FieldIssue(field: "enabled", message: "is required: true turns the LLM step on, false off."))
+        }
+        guard issues.isEmpty, let enabled else { throw Problem.invalid(issues) }
+        let state = rerankGuard.operatorSets(modelID: id, enabled: enabled, reason: reason)
+        var w = JSONWriter(capacity: 512)
+        GuardEncoder.state(&w, state)
+        return JSONBody.response(w.text)
+    }
+}

@@ -16,6 +16,8 @@ struct Routes: Sendable {
     let openAPI: OpenAPIDocument
     /// The input-drift checks; nil with `records: off` (they read the recorded inputs).
     let drift: DriftMonitor?
+    /// The LLM guard rail's measurement and the operators' switch.
+    let rerankGuard: RerankGuard
 
     var config: GatewayConfig { components.config }
     var pipeline: ScoringPipeline { components.pipeline }
@@ -51,6 +53,7 @@ struct Routes: Sendable {
         write.post("/v1/outcomes") { request, context in try await postOutcomes(request, context: context) }
 
         admin.post("/v1/admin/models/reload") { _, _ in try reloadModels() }
+        admin.post("/v1/admin/models/{id}/llm") { request, context in try await setLLMStep(request, context: context) }
         admin.get("/v1/prompts") { _, _ in try listPrompts() }
         admin.post("/v1/prompts/{id}/render") { request, context in try await renderPrompt(request, context: context, call: false) }
         admin.post("/v1/prompts/{id}/try") { request, context in try await renderPrompt(request, context: context, call: true) }

@@ -12,12 +12,15 @@ struct Adjuster: Sendable {
     let reranker: LLMReranker?
     let metrics: PipelineMetrics
     let flights: SingleFlight
+    let guardRail: LLMGuardRail
 
     static let disabled = "no LLM is configured (llm.base_url / LEADGATE_LLM_BASE_URL)"
 
-    /// The outcome of a lead whose LLM step will not run: skipped by the request, or disabled.
-    static func noLLMStep(_ lead: EvaluatedLead) -> RerankOutcome {
-        lead.rerank ? .fallback(.disabled, disabled) : .fallback(.skipped, "the request asked for no rerank")
+    /// The outcome of a lead whose LLM step will not run: skipped by the request, or disabled (no
+    /// LLM configured, or the guard rail turned the model's step off).
+    func noLLMStep(_ lead: EvaluatedLead) -> RerankOutcome {
+        guard lead.rerank else { return .fallback(.skipped, "the request asked for no rerank") }
+        return .fallback(.disabled, guardRail.offReason(modelID: lead.model.id) ?? Self.disabled)
     }
 
     /// The outcome of a live score written before its LLM step ends.
@@ -26,6 +29,7 @@ struct Adjuster: Sendable {
     /// One lead's LLM step.
     func adjust(_ lead: EvaluatedLead, deadline: ContinuousClock.Instant) async -> RerankOutcome {
         guard lead.rerank else { return .fallback(.skipped, "the request asked for no rerank") }
+        if let off = guardRail.offReason(modelID: lead.model.id) { return .fallback(.disabled, off) }
         guard reranker != nil, let key = lead.cacheKey else { return .fallback(.disabled, Self.disabled) }
         let start = ContinuousClock.now
         let lookup = min(settings.lookupTimeout, deadline - start - .milliseconds(5))
@@ -52,7 +56,7 @@ struct Adjuster: Sendable {
         guard reranker != nil else { return outcomes }
         var asking: [(index: Int, lead: EvaluatedLead, key: String)] = []
         for (i, lead) in leads.enumerated() {
-            if let lead, lead.rerank, let key = lead.cacheKey { asking.append((i, lead, key)) }
+            if let lead, lead.rerank, let key = lead.cacheKey, guardRail.offReason(modelID: lead.model.id) == nil { asking.append((i, lead, key)) }
         }
         guard !asking.isEmpty else { return outcomes }
         var hits = [String?](repeating: nil, count: asking.count)

@@ -61,6 +61,9 @@ struct TrainCommand: AsyncParsableCommand {
             guard data == nil, label == nil else { throw ValidationError("--from-records takes no --data or --label: the records are the data.") }
         } else {
             guard data != nil, label != nil else { throw ValidationError("give --data FILE.csv and --label COLUMN, or --from-records.") }
+            guard selection.records == nil, selection.since == nil, selection.until == nil, selection.config == nil else {
+                throw ValidationError("--records, --since, --until and --config choose the records: use them with --from-records.")
+            }
         }
     }
 

@@ -69,6 +69,8 @@ import Testing
         ])
         #expect(result.status != 0)
         #expect(result.stderr.contains("cannot open `/nonexistent.csv`"), "\(result.stderr)")
+        let mixed = try LeadgateCLITests.run(["train", "--data", "a.csv", "--label", "y", "--out", "o", "--since", "2026-01-01"])
+        #expect(mixed.status != 0 && mixed.stderr.contains("use them with --from-records"), "\(mixed.stderr)")
         let calibration = try LeadgateCLITests.run(["train", "--data", "a.csv", "--label", "y", "--out", "o", "--calibration", "magic"])
         #expect(calibration.status != 0 && calibration.stderr.contains("use platt, isotonic or none"), "\(calibration.stderr)")
     }

@@ -20,7 +20,19 @@ public enum Schema {
 
     /// The migrations for `dialect`, in order.
     public static func migrations(for dialect: Dialect) -> [Migration] {
-        [Migration(version: 1, name: "001_initial", statements: initial(dialect))]
+        [
+            Migration(version: 1, name: "001_initial", statements: initial(dialect)),
+            // The learning loop's history: every model promotion, refusal and rollback, with the rule
+            // and the figures, is an audit_log row whose action starts with `model.`.
+            Migration(
+                version: 2, name: "002_model_events",
+                statements: [
+                    """
+                    CREATE VIEW model_events AS SELECT id, at, actor, action, target AS model_id, detail_json \
+                    FROM audit_log WHERE action LIKE 'model.%'
+                    """
+                ]),
+        ]
     }
 
     static func initial(_ dialect: Dialect) -> [String] {

@@ -27,6 +27,12 @@ public struct PerformanceSummary: Sendable, Equatable {
     public var ece: Double?
     public var badges: [BadgeRate]
     public var lift: Lift?
+    /// Classifying "converts" at probability ≥ 0.5 (the CRM's columns); nil without leads, or
+    /// (precision) without a lead predicted to convert, (recall) without a converted one.
+    public var accuracy: Double?
+    public var precision: Double?
+    public var recall: Double?
+    public var f1: Double?
 }
 
 /// One labelled decision, as the measures need it.
@@ -69,10 +75,27 @@ extension PerformanceSummary {
         {
             lift = Lift(adjusted: adjusted, baseAUC: baseAUC, finalAUC: finalAUC, delta: interval.delta, low: interval.low, high: interval.high)
         }
+        var tp = 0
+        var fp = 0
+        var fn = 0
+        var tn = 0
+        for s in samples {
+            switch (s.probability >= 0.5, s.converted) {
+            case (true, true): tp += 1
+            case (true, false): fp += 1
+            case (false, true): fn += 1
+            case (false, false): tn += 1
+            }
+        }
+        let precision = tp + fp > 0 ? Double(tp) / Double(tp + fp) : nil
+        let recall = tp + fn > 0 ? Double(tp) / Double(tp + fn) : nil
+        var f1: Double?
+        if let p = precision, let r = recall { f1 = p + r > 0 ? 2 * p * r / (p + r) : 0 }
         return PerformanceSummary(
             leads: samples.count, converted: labels.filter { $0 }.count, auc: EvalMetrics.rocAUC(probabilities, labels),
             prAUC: EvalMetrics.averagePrecision(probabilities, labels), precisionAt20: EvalMetrics.precision(at: 20, probabilities, labels),
             precisionAt100: EvalMetrics.precision(at: 100, probabilities, labels),
-            ece: EvalMetrics.expectedCalibrationError(probabilities, labels), badges: rates, lift: lift)
+            ece: EvalMetrics.expectedCalibrationError(probabilities, labels), badges: rates, lift: lift,
+            accuracy: samples.isEmpty ? nil : Double(tp + tn) / Double(samples.count), precision: precision, recall: recall, f1: f1)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Records
 import TestSupport
 import Testing
 
@@ -60,5 +61,39 @@ import Testing
                 #expect(unknown.status == 404 && unknown.text.contains("no-model"), "\(unknown.text)")
             }
         }
+    }
+}
+
+extension PerformanceRouteTests {
+    @Test func snapshotsGoToModelPerformanceAndTheGauges() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("leadgate-perf-\(UUID().uuidString)").path
+        let yaml = "records:\n  path: \(folder)/leadgate.sqlite\nlearning:\n  performance: { every_s: 1, window_days: 30 }\n"
+        try await withGateway(yaml: yaml) { base in
+            for i in 0..<30 {
+                let reply = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try exampleLead(id: "S-\(i)"))
+                #expect(reply.status == 200, "\(reply.text)")
+            }
+            _ = try await RecordsRouteTests.awaitRecordsIdle(base)
+            let outcomes = (0..<30).map { #"{"lead_id": "S-\#($0)", "outcome": "\#($0 % 3 == 0 ? "converted" : "lost")"}"# }
+            let stored = try await HTTPClient.send("POST", "\(base)/v1/outcomes", json: #"{"outcomes": [\#(outcomes.joined(separator: ","))]}"#)
+            #expect(stored.status == 200, "\(stored.text)")
+            var metrics = ""
+            let deadline = ContinuousClock.now + .seconds(15)
+            while !metrics.contains(#"measure="accuracy""#), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(300))
+                metrics = try await HTTPClient.send("GET", "\(base)/metrics").text
+            }
+            // Every lead has the same probability (below 0.5): accuracy is the share that did not convert.
+            #expect(
+                metrics.contains(#"leadgate_model_performance{model="realestate",version="2026.11.0",measure="accuracy"} 0.6666"#),
+                "\(metrics.suffix(500))")
+            #expect(metrics.contains(#"measure="auc"} 0.5"#), "\(metrics.suffix(500))")
+        }
+        let store = try await SQLiteRecordStore.open(path: folder + "/leadgate.sqlite")
+        let rows = try await store.performanceHistory(modelID: "realestate", limit: 5)
+        try await store.close()
+        let row = try #require(rows.first)
+        #expect(row.version == "2026.11.0" && row.leads == 30 && row.converted == 10 && row.windowDays == 30, "\(row)")
+        #expect(row.precision == nil && row.recall == 0 && row.auc == 0.5, "\(row)")
     }
 }

@@ -82,7 +82,10 @@ public enum GatewayApplication {
                 + (components.records.map { [$0] } ?? [])
                 + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? [])
                 + (drift.map { [DriftChecks(monitor: $0, registry: registry)] } ?? [])
-                + (config.rerankGuard.enabled ? [RerankGuardChecks(guardRail: rerankGuard, registry: registry)] : []),
+                + (config.rerankGuard.enabled ? [RerankGuardChecks(guardRail: rerankGuard, registry: registry)] : [])
+                + (components.records.map {
+                    [PerformanceSnapshots(settings: config.performance, store: $0.store, registry: registry, metrics: gatewayMetrics, logger: logger)]
+                } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }

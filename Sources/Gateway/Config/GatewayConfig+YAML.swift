@@ -11,7 +11,19 @@ extension GatewayConfig {
             "records", "privacy", "audit", "learning",
         ])
         if let learning = root["learning"] {
-            try learning.checkKeys(["drift", "rerank_guard"])
+            try learning.checkKeys(["drift", "rerank_guard", "performance"])
+            if let node = learning["performance"] {
+                try node.checkKeys(["every_s", "window_days"])
+                performance.everySeconds = try node["every_s"]?.int() ?? performance.everySeconds
+                performance.windowDays = try node["window_days"]?.int() ?? performance.windowDays
+                guard performance.everySeconds >= 0 else {
+                    throw ConfigurationError(
+                        key: "learning.performance.every_s", "must be 0 (off) or a number of seconds; it is \(performance.everySeconds).")
+                }
+                guard (1...3650).contains(performance.windowDays) else {
+                    throw ConfigurationError(key: "learning.performance.window_days", "must be 1–3650 days; it is \(performance.windowDays).")
+                }
+            }
             if let node = learning["rerank_guard"] {
                 try node.checkKeys(["min_lift", "after_days", "every_s", "min_outcomes"])
                 rerankGuard.enabled = true

@@ -125,6 +125,8 @@ public struct GatewayConfig: Sendable {
     public var drift = DriftSettings()
     /// `learning.rerank_guard`: the LLM guard rail (off unless configured).
     public var rerankGuard = RerankGuardSettings()
+    /// `learning.performance`: the `model_performance` snapshots.
+    public var performance = PerformanceSnapshotSettings()
 
     public init() {}
 

@@ -25,6 +25,10 @@ public final class GatewayMetrics: Sendable {
         "Population stability index of recent inputs (per field, and `probability`) against the model card's training reference.")
     static let llmStepEnabled = MetricDescriptor(
         "leadgate_llm_step_enabled", .gauge, "0 when the LLM guard rail or an operator turned a model's LLM step off, 1 when turned back on.")
+    static let modelPerformance = MetricDescriptor(
+        "leadgate_model_performance", .gauge,
+        "Live performance of a model version on recorded outcomes (learning.performance window): measure is auc, pr_auc, ece, accuracy, f1 or llm_lift."
+    )
     static let modelInfo = MetricDescriptor(
         "leadgate_model_info", .gauge, "Loaded models (value 1); role is default, challenger, fallback or available.")
     static let degraded = MetricDescriptor(
@@ -55,6 +59,7 @@ public final class GatewayMetrics: Sendable {
     static let descriptors: [MetricDescriptor] = [
         requests, duration, inFlight, reloads, modelInfo, degraded, storeUp, storeFailures, storeTimeouts, storeDropped, storeConnections,
         liveScores, liveReads, tracking, promptInfo, promptsRefused, candidateShare, llmInFlight, breaker, uptime, driftPSI, llmStepEnabled,
+        modelPerformance,
     ]
 
     /// Every metric LeadGate records, for backends that print help text (``PrometheusExporter``).
@@ -70,6 +75,7 @@ public final class GatewayMetrics: Sendable {
     private let breakerStates: GaugeFamily
     private let driftGauges: GaugeFamily
     private let llmStepGauges: GaugeFamily
+    private let performanceGauges: GaugeFamily
     private let gauges: Gauges
     private let totals = Mutex<[String: Int]>([:])
     private let started = Date()
@@ -90,6 +96,7 @@ public final class GatewayMetrics: Sendable {
         breakerStates = GaugeFamily(Self.breaker, labels: ["state"], factory: factory)
         driftGauges = GaugeFamily(Self.driftPSI, labels: ["model", "version", "field"], factory: factory)
         llmStepGauges = GaugeFamily(Self.llmStepEnabled, labels: ["model"], factory: factory)
+        performanceGauges = GaugeFamily(Self.modelPerformance, labels: ["model", "version", "measure"], factory: factory)
         func gauge(_ d: MetricDescriptor, _ dimensions: [(String, String)] = []) -> Gauge {
             Gauge(label: d.name, dimensions: dimensions, factory: factory)
         }
@@ -108,6 +115,11 @@ public final class GatewayMetrics: Sendable {
 
     /// A model's LLM step was turned off or back on.
     func llmStep(model: String, enabled: Bool) { llmStepGauges.record(enabled ? 1 : 0, [model]) }
+
+    /// The latest performance snapshot of a model version (measures without a value are skipped).
+    func performance(model: String, version: String, measures: [(String, Double?)]) {
+        for case (let name, let value?) in measures { performanceGauges.record(value, [model, version, name]) }
+    }
 
     func requestStarted() { active.add(1, ordering: .relaxed) }
 

@@ -224,6 +224,32 @@ public final class PostgresRecordStore: RecordStore, Service {
         }
     }
 
+    public func insert(performance rows: [PerformanceRow]) async throws {
+        guard !rows.isEmpty else { return }
+        let width = Schema.performanceColumns.count
+        var sql = "INSERT INTO model_performance (\(Schema.performanceColumns.joined(separator: ", "))) VALUES "
+        var values: [SQLValue] = []
+        for (r, row) in rows.enumerated() {
+            sql += (r == 0 ? "" : ", ") + "(" + (1...width).map { "$\(r * width + $0)" }.joined(separator: ", ") + ")"
+            values += row.columnValues
+        }
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        try await timed("insert performance") { client, logger in _ = try await client.query(query, logger: logger) }
+    }
+
+    public func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow] {
+        let sql =
+            "SELECT \(Schema.performanceColumns.joined(separator: ", ")) FROM model_performance WHERE model_id = $1 ORDER BY test_date DESC, id DESC LIMIT $2"
+        let query = PostgresQuery(unsafeSQL: sql, binds: Self.binds([.text(modelID), .int(max(1, limit))]))
+        return try await timed("read performance") { client, logger in
+            var rows: [PerformanceRow] = []
+            for try await row in try await client.query(query, logger: logger) {
+                rows.append(try PerformanceRow(reading: PostgresColumns(row: row.makeRandomAccess())))
+            }
+            return rows
+        }
+    }
+
     /// SQLSTATE class 22 (data exception: a value out of range, text PostgreSQL cannot hold such as
     /// U+0000) and 23 (integrity constraint violation).
     public func rejectsData(_ error: any Error) -> Bool {

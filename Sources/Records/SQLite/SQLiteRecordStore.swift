@@ -197,6 +197,25 @@ public final class SQLiteRecordStore: RecordStore {
         return LabeledDecision.latestPerDecision(try rows.map { try LabeledDecision(reading: SQLiteColumns(row: $0)) })
     }
 
+    public func insert(performance rows: [PerformanceRow]) async throws {
+        guard !rows.isEmpty else { return }
+        let placeholders = "(" + Array(repeating: "?", count: Schema.performanceColumns.count).joined(separator: ", ") + ")"
+        let sql =
+            "INSERT INTO model_performance (\(Schema.performanceColumns.joined(separator: ", "))) VALUES "
+            + Array(repeating: placeholders, count: rows.count).joined(separator: ", ")
+        let binds = rows.flatMap { $0.columnValues.map(\.sqlite) }
+        try await transaction { connection in _ = try await connection.query(sql, binds) }
+    }
+
+    public func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow] {
+        let sql =
+            "SELECT \(Schema.performanceColumns.joined(separator: ", ")) FROM model_performance WHERE model_id = ? ORDER BY test_date DESC, id DESC LIMIT ?"
+        let rows = try await withConnection { connection in
+            try await connection.query(sql, [SQLValue.text(modelID).sqlite, .integer(SQLiteInt64(max(1, limit)))])
+        }
+        return try rows.map { try PerformanceRow(reading: SQLiteColumns(row: $0)) }
+    }
+
     /// SQLite's constraint, type-mismatch, too-big and range errors.
     public func rejectsData(_ error: any Error) -> Bool {
         guard let error = error as? SQLiteError else { return false }

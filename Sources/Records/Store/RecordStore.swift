@@ -64,6 +64,12 @@ public protocol RecordStore: Sendable {
     /// each with its latest outcome, oldest decision first (live performance).
     func labeledDecisions(modelID: String, since: Date?, until: Date?) async throws -> [LabeledDecision]
 
+    /// Appends live-performance snapshots to `model_performance`.
+    func insert(performance rows: [PerformanceRow]) async throws
+
+    /// The latest `limit` snapshots of a model, newest first.
+    func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow]
+
     /// Row counts of every table (for tests, `/readyz` and operators).
     func counts() async throws -> RecordCounts
 

@@ -32,8 +32,46 @@ public enum Schema {
                     FROM audit_log WHERE action LIKE 'model.%'
                     """
                 ]),
+            Migration(version: 3, name: "003_model_performance", statements: modelPerformance(dialect)),
         ]
     }
+
+    /// Live performance snapshots: the CRM's columns (version, accuracy, precision, recall, f1, test
+    /// date; the classification ones at probability ≥ 0.5) and ours.
+    static func modelPerformance(_ dialect: Dialect) -> [String] {
+        let time = dialect == .postgres ? "timestamptz" : "INTEGER"
+        let real = dialect == .postgres ? "double precision" : "REAL"
+        let serial = dialect == .postgres ? "bigserial PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+        return [
+            """
+            CREATE TABLE model_performance (
+                id \(serial),
+                model_id text NOT NULL,
+                version text NOT NULL,
+                accuracy \(real),
+                "precision" \(real),
+                recall \(real),
+                f1 \(real),
+                test_date \(time) NOT NULL,
+                window_days integer NOT NULL,
+                leads integer NOT NULL,
+                converted integer NOT NULL,
+                auc \(real),
+                pr_auc \(real),
+                ece \(real),
+                llm_lift \(real),
+                llm_lift_low \(real),
+                llm_lift_high \(real)
+            )
+            """,
+            "CREATE INDEX model_performance_model_date ON model_performance (model_id, test_date)",
+        ]
+    }
+
+    static let performanceColumns = [
+        "model_id", "version", "accuracy", #""precision""#, "recall", "f1", "test_date", "window_days", "leads", "converted", "auc", "pr_auc",
+        "ece", "llm_lift", "llm_lift_low", "llm_lift_high",
+    ]
 
     static func initial(_ dialect: Dialect) -> [String] {
         let time = dialect == .postgres ? "timestamptz" : "INTEGER"

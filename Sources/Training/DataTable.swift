@@ -7,7 +7,6 @@ struct DataTable: Sendable {
     var header: [String]
     var rows: [[String]]
     var missing: Set<String>
-    var separator: UInt8
 
     /// Reads the whole file, reporting progress in bytes.
     static func load(path: String, separator: UInt8?, missing extra: [String], progress: (Int, Int) -> Void) throws(TrainingError) -> DataTable {
@@ -19,7 +18,7 @@ struct DataTable: Sendable {
         }
         progress(stream.fileSize, stream.fileSize)
         guard !rows.isEmpty else { throw TrainingError("`\(path)` has a header but no rows.") }
-        return DataTable(header: stream.header, rows: rows, missing: MissingValues.standard.union(extra), separator: stream.separator)
+        return DataTable(header: stream.header, rows: rows, missing: MissingValues.standard.union(extra))
     }
 
     func columnIndex(_ name: String) -> Int? {
@@ -37,7 +36,6 @@ struct DataTable: Sendable {
 struct Labels {
     var values: [Bool?]
     var positive: String
-    var positives: Int { values.lazy.filter { $0 == true }.count }
 
     init(table: DataTable, column: Int, positive: String?) throws(TrainingError) {
         var distinct: [String: Int] = [:]

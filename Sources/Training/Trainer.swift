@@ -118,7 +118,7 @@ public enum Trainer {
         let xgbValid = try final.predict(validMatrix)
         let nativeValid = encoder.nativePredictions(ensemble: ensemble, rows: split.validation)
         let agreement = zip(xgbValid, nativeValid).map { abs($0 - $1) }.max() ?? 0
-        guard agreement < 1e-4 else {
+        guard agreement < 1e-4, xgbValid.count == nativeValid.count, !nativeValid.contains(where: \.isNaN) else {
             throw TrainingError(
                 "LeadGate's evaluator and xgboost disagree by \(agreement) on a validation row. Please report this with the data's shape.")
         }

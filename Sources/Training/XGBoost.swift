@@ -23,7 +23,6 @@ enum XGBoost {
 /// A dense row-major float matrix in xgboost, with labels, optional weights and feature names.
 final class XGMatrix {
     let handle: DMatrixHandle
-    let rows: Int
 
     init(values: [Float], rows: Int, columns: Int, labels: [Float], featureNames: [String], threads: Int) throws(TrainingError) {
         precondition(values.count == rows * columns && labels.count == rows, "matrix shape")
@@ -33,7 +32,6 @@ final class XGMatrix {
             "create a matrix")
         guard let out else { throw TrainingError("xgboost returned no matrix.") }
         handle = out
-        self.rows = rows
         try XGBoost.check(labels.withUnsafeBufferPointer { XGDMatrixSetFloatInfo(out, "label", $0.baseAddress, UInt64(rows)) }, "set labels")
         try Self.withCStrings(featureNames) { pointers throws(TrainingError) in
             try XGBoost.check(XGDMatrixSetStrFeatureInfo(out, "feature_name", pointers, UInt64(featureNames.count)), "set feature names")

@@ -47,7 +47,7 @@ import Testing
                 let calls = log.requests.count
                 let disabled = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: try lead(100, ready: true)).json()
                 let rerank = try #require(disabled["rerank"] as? [String: Any])
-                #expect(rerank["status"] as? String == "disabled" || rerank["reason"] as? String == "disabled", "\(rerank)")
+                #expect(rerank["status"] as? String == "disabled" && rerank["reason"] as? String == "disabled", "\(rerank)")
                 #expect(disabled["score"] as? Int == disabled["base_score"] as? Int)
                 #expect(log.requests.count == calls)
 

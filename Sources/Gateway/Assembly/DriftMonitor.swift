@@ -13,8 +13,9 @@ import Synchronization
 public struct DriftSettings: Sendable, Equatable {
     public var windowDays = 7
     /// Seconds between checks of every loaded model with a model card; 0 turns the checks off
-    /// (`GET /v1/models/{id}/drift` still answers).
-    public var everySeconds = 300
+    /// (`GET /v1/models/{id}/drift` still answers). Each check reads the window's decisions from the
+    /// records, so the default is hourly.
+    public var everySeconds = 3_600
     public var warn = 0.1
     public var alert = 0.25
     /// Fewer decisions than this in the window say `insufficient` instead of a status.
@@ -153,50 +154,5 @@ struct DriftChecks: Service {
     func run() async throws {
         // Stops at graceful shutdown (the loop's sleep is cancelled), so it never holds the drain up.
         await cancelWhenGracefulShutdown { await monitor.run(registry: registry) }
-    }
-}
-
-enum DriftEncoder {
-    static func report(_ w: inout JSONWriter, _ r: DriftReport, settings: DriftSettings) {
-        w.beginObject()
-        w.field("model_id", r.modelID)
-        w.field("version", r.version)
-        w.field("status", r.status.rawValue)
-        w.field("window_days", r.windowDays)
-        w.field("decisions", r.decisions)
-        w.field("checked_at", Timestamp.iso8601(r.checkedAt))
-        w.field("warn", settings.warn)
-        w.field("alert", settings.alert)
-        w.key("worst_field")
-        if let worst = r.worst { w.string(worst.name) } else { w.null() }
-        w.key("probability_psi")
-        if let p = r.probabilityPSI { w.number(p) } else { w.null() }
-        w.key("fields")
-        w.beginArray()
-        for (name, psi) in r.fields.sorted(by: { $0.psi > $1.psi }) {
-            w.beginObject()
-            w.field("field", name)
-            w.field("psi", psi)
-            w.field("status", psi >= settings.alert ? "alert" : psi >= settings.warn ? "warn" : "ok")
-            w.endObject()
-        }
-        w.endArray()
-        w.endObject()
-    }
-
-    static func webhook(_ r: DriftReport) -> String {
-        var w = JSONWriter(capacity: 512)
-        w.beginObject()
-        w.field("type", "model.drift")
-        w.field("model_id", r.modelID)
-        w.field("version", r.version)
-        w.field("status", r.status.rawValue)
-        w.field("decisions", r.decisions)
-        w.key("worst_field")
-        if let worst = r.worst { w.string(worst.name) } else { w.null() }
-        w.field("psi", r.worst?.psi ?? 0)
-        w.field("checked_at", Timestamp.iso8601(r.checkedAt))
-        w.endObject()
-        return w.text
     }
 }

@@ -46,12 +46,7 @@ struct PerformanceSnapshots: Service {
         let labeled = try await store.labeledDecisions(modelID: modelID, since: since, until: nil)
         var rows: [PerformanceRow] = []
         for (version, group) in Dictionary(grouping: labeled, by: \.modelVersion).sorted(by: { $0.key < $1.key }) {
-            let s = PerformanceSummary.of(
-                group.map {
-                    PerformanceSample(
-                        probability: $0.probability, baseScore: $0.baseScore, finalScore: $0.finalScore, finalBadge: $0.finalBadge,
-                        converted: $0.outcome == "converted")
-                })
+            let s = PerformanceSummary.of(group.samples(positive: "converted"))
             rows.append(
                 PerformanceRow(
                     modelID: modelID, version: version, accuracy: s.accuracy, precision: s.precision, recall: s.recall, f1: s.f1, testDate: now,

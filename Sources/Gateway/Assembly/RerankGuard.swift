@@ -51,12 +51,7 @@ final class RerankGuard: Sendable {
     func check(modelID: String, now: Date = Date()) async throws -> PerformanceSummary {
         let since = settings.afterDays > 0 ? now.addingTimeInterval(-Double(settings.afterDays) * 86_400) : nil
         let rows = try await store?.labeledDecisions(modelID: modelID, since: since, until: nil) ?? []
-        let summary = PerformanceSummary.of(
-            rows.map {
-                PerformanceSample(
-                    probability: $0.probability, baseScore: $0.baseScore, finalScore: $0.finalScore, finalBadge: $0.finalBadge,
-                    converted: $0.outcome == "converted")
-            })
+        let summary = PerformanceSummary.of(rows.samples(positive: "converted"))
         let current = rail.state(modelID: modelID)
         if let hold = current?.holdUntil, hold > now { return summary }
         guard current?.enabled ?? true, summary.leads >= settings.minOutcomes, let lift = summary.lift, lift.high < settings.minLift else {
@@ -114,39 +109,5 @@ struct RerankGuardChecks: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown { await guardRail.run(registry: registry) }
-    }
-}
-
-enum GuardEncoder {
-    static func state(_ w: inout JSONWriter, _ s: LLMGuardRail.State) {
-        w.beginObject()
-        w.field("model_id", s.modelID)
-        w.field("enabled", s.enabled)
-        w.field("reason", s.reason)
-        w.field("since", Timestamp.iso8601(s.since))
-        w.field("by", s.by)
-        w.key("lift")
-        if let lift = s.lift {
-            w.beginObject()
-            w.field("delta", lift.delta)
-            w.field("low", lift.low)
-            w.field("high", lift.high)
-            w.endObject()
-        } else {
-            w.null()
-        }
-        w.key("hold_until")
-        if let hold = s.holdUntil { w.string(Timestamp.iso8601(hold)) } else { w.null() }
-        w.endObject()
-    }
-
-    static func webhook(_ s: LLMGuardRail.State) -> String {
-        var w = JSONWriter(capacity: 512)
-        w.beginObject()
-        w.field("type", "llm.guard")
-        w.key("state")
-        state(&w, s)
-        w.endObject()
-        return w.text
     }
 }

@@ -39,12 +39,16 @@ public final class LLMGuardRail: Sendable {
     }
 
     private let states = Mutex<[String: State]>([:])
+    /// How many models are off: every lead asks, so while none is (the usual case) the answer
+    /// takes no lock.
+    private let offCount = Atomic<Int>(0)
 
     public init() {}
 
     /// The sentence a lead's LLM step reports when the model's step is off; nil when it runs.
     public func offReason(modelID: String) -> String? {
-        states.withLock { table in
+        guard offCount.load(ordering: .relaxed) > 0 else { return nil }
+        return states.withLock { table in
             guard let state = table[modelID], !state.enabled else { return nil }
             return "the LLM step is off for model \(modelID): \(state.reason)"
         }
@@ -59,8 +63,10 @@ public final class LLMGuardRail: Sendable {
     @discardableResult
     public func set(_ state: State) -> Bool {
         states.withLock { table in
-            defer { table[state.modelID] = state }
-            return (table[state.modelID]?.enabled ?? true) != state.enabled
+            let wasEnabled = table[state.modelID]?.enabled ?? true
+            table[state.modelID] = state
+            offCount.store(table.values.filter { !$0.enabled }.count, ordering: .relaxed)
+            return wasEnabled != state.enabled
         }
     }
 }

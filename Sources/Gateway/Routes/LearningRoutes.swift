@@ -6,23 +6,32 @@ import Pipeline
 import Records
 import Scoring
 
-/// Live performance: how a model's scores did on the leads whose outcomes came back.
+/// The learning loop over HTTP: live performance, input drift, and the LLM step's switch.
 extension Routes {
     static let performanceWindows = [7, 30, 90]
+
+    /// The loaded model named by the `{id}` path parameter (the default model's version when it has
+    /// that id, else any loaded version), or a 404 `no-model` listing the loaded ids.
+    func loadedModel(_ context: GatewayContext) throws -> LoadedModel {
+        let raw = context.parameters.get("id") ?? ""
+        let id = raw.removingPercentEncoding ?? raw
+        let snapshot = pipeline.registry.snapshot
+        if snapshot.primary.id == id { return snapshot.primary }
+        guard let model = snapshot.models.first(where: { $0.id == id }) else {
+            let known = Set(snapshot.models.map(\.id)).sorted()
+            throw Problem(
+                .notFound, slug: "no-model", title: "No such model",
+                detail: "No loaded model has the id `\(id)`. Loaded: \(known.joined(separator: ", ")) (GET /v1/models lists them).")
+        }
+        return model
+    }
 
     /// `GET /v1/models/{id}/performance?window_days=7,30,90&positive=converted`: per rolling window,
     /// the model's measures overall, per model version and per prompt version, from the decisions
     /// linked to outcomes in the system of record.
     func modelPerformance(_ request: Request, context: GatewayContext) async throws -> Response {
         let records = try recordsRuntime()
-        let raw = context.parameters.get("id") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
-        guard pipeline.registry.snapshot.models.contains(where: { $0.id == id }) else {
-            let known = Set(pipeline.registry.snapshot.models.map(\.id)).sorted()
-            throw Problem(
-                .notFound, slug: "no-model", title: "No such model",
-                detail: "No loaded model has the id `\(id)`. Loaded: \(known.joined(separator: ", ")) (GET /v1/models lists them).")
-        }
+        let id = try loadedModel(context).id
         let query = request.uri.queryParameters
         var issues: [FieldIssue] = []
         var windows = Self.performanceWindows
@@ -50,100 +59,7 @@ extension Routes {
         await auditRead(records, context, action: "performance.read", target: id)
         return JSONBody.response(PerformanceEncoder.encode(modelID: id, positive: positive, windows: windows, rows: rows, now: now))
     }
-}
 
-enum PerformanceEncoder {
-    static func encode(modelID: String, positive: String, windows: [Int], rows: [LabeledDecision], now: Date) -> String {
-        var w = JSONWriter(capacity: 4096)
-        w.beginObject()
-        w.field("model_id", modelID)
-        w.field("positive_outcome", positive)
-        w.field("generated_at", Timestamp.iso8601(now))
-        w.key("windows")
-        w.beginArray()
-        for days in windows {
-            let since = now.addingTimeInterval(-Double(days) * 86_400)
-            let inWindow = rows.filter { $0.decidedAt >= since }
-            w.beginObject()
-            w.field("days", days)
-            w.field("since", Timestamp.iso8601(since))
-            w.key("overall")
-            summary(&w, inWindow, positive: positive)
-            w.key("by_version")
-            grouped(&w, inWindow, key: "version", positive: positive) { $0.modelVersion }
-            w.key("by_prompt")
-            grouped(&w, inWindow.filter { $0.prompt != nil }, key: "prompt", positive: positive) { $0.prompt ?? "" }
-            w.endObject()
-        }
-        w.endArray()
-        w.endObject()
-        return w.text
-    }
-
-    static func grouped(
-        _ w: inout JSONWriter, _ rows: [LabeledDecision], key: String, positive: String, by group: (LabeledDecision) -> String
-    ) {
-        let groups = Dictionary(grouping: rows, by: group)
-        w.beginArray()
-        for name in groups.keys.sorted() {
-            w.beginObject()
-            w.field(key, name)
-            w.key("measures")
-            summary(&w, groups[name] ?? [], positive: positive)
-            w.endObject()
-        }
-        w.endArray()
-    }
-
-    static func summary(_ w: inout JSONWriter, _ rows: [LabeledDecision], positive: String) {
-        let s = PerformanceSummary.of(
-            rows.map {
-                PerformanceSample(
-                    probability: $0.probability, baseScore: $0.baseScore, finalScore: $0.finalScore, finalBadge: $0.finalBadge,
-                    converted: $0.outcome == positive)
-            })
-        w.beginObject()
-        w.field("leads", s.leads)
-        w.field("converted", s.converted)
-        optional(&w, "auc", s.auc)
-        optional(&w, "pr_auc", s.prAUC)
-        optional(&w, "precision_at_20", s.precisionAt20)
-        optional(&w, "precision_at_100", s.precisionAt100)
-        optional(&w, "ece", s.ece)
-        w.key("badges")
-        w.beginObject()
-        for b in s.badges {
-            w.key(b.badge)
-            w.beginObject()
-            w.field("leads", b.leads)
-            w.field("converted", b.converted)
-            optional(&w, "conversion_rate", b.leads > 0 ? Double(b.converted) / Double(b.leads) : nil)
-            w.endObject()
-        }
-        w.endObject()
-        w.key("llm_lift")
-        if let lift = s.lift {
-            w.beginObject()
-            w.field("adjusted", lift.adjusted)
-            w.field("base_auc", lift.baseAUC)
-            w.field("final_auc", lift.finalAUC)
-            w.field("delta", lift.delta)
-            w.field("low", lift.low)
-            w.field("high", lift.high)
-            w.endObject()
-        } else {
-            w.null()
-        }
-        w.endObject()
-    }
-
-    static func optional(_ w: inout JSONWriter, _ key: String, _ value: Double?) {
-        w.key(key)
-        if let value { w.number(value) } else { w.null() }
-    }
-}
-
-extension Routes {
     /// `GET /v1/models/{id}/drift?window_days=7`: the population stability index of the model's
     /// recent inputs (and predicted probability) against the reference in its model card, checked now.
     func modelDrift(_ request: Request, context: GatewayContext) async throws -> Response {
@@ -153,15 +69,7 @@ extension Routes {
                 .serviceUnavailable, slug: "records-unavailable", title: "The records store did not answer",
                 detail: "The drift checks are not running on this gateway.")
         }
-        let raw = context.parameters.get("id") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
-        let snapshot = pipeline.registry.snapshot
-        guard let model = snapshot.models.first(where: { $0 === snapshot.primary && $0.id == id }) ?? snapshot.models.first(where: { $0.id == id })
-        else {
-            throw Problem(
-                .notFound, slug: "no-model", title: "No such model",
-                detail: "No loaded model has the id `\(id)`. Loaded: \(Set(snapshot.models.map(\.id)).sorted().joined(separator: ", ")).")
-        }
+        let model = try loadedModel(context)
         var windowDays = drift.settings.windowDays
         if let text = request.uri.queryParameters.get("window_days") {
             guard let days = Int(text), (1...9999).contains(days) else {
@@ -185,21 +93,11 @@ extension Routes {
         DriftEncoder.report(&w, report, settings: drift.settings)
         return JSONBody.response(w.text)
     }
-}
 
-extension Routes {
     /// `POST /v1/admin/models/{id}/llm` with `{"enabled": false, "reason": "..."}`: an operator turns a
     /// model's LLM step off or back on. Turned on, the guard rail leaves it on for `after_days`.
     func setLLMStep(_ request: Request, context: GatewayContext) async throws -> Response {
-        let raw = context.parameters.get("id") ?? ""
-        let id = raw.removingPercentEncoding ?? raw
-        guard pipeline.registry.snapshot.models.contains(where: { $0.id == id }) else {
-            throw Problem(
-                .notFound, slug: "no-model", title: "No such model",
-                detail:
-                    "No loaded model has the id `\(id)`. Loaded: \(Set(pipeline.registry.snapshot.models.map(\.id)).sorted().joined(separator: ", "))."
-            )
-        }
+        let id = try loadedModel(context).id
         let node = try await JSONBody.node(request, limit: 4096)
         guard case .object(let members) = node else {
             throw Problem.invalid([FieldIssue(field: "(body)", message: #"must be an object such as {"enabled": true}."#)])

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The measures `leadgate prompts eval` reports, as plain functions of scores and outcomes.
 public enum EvalMetrics {
     /// ROC AUC: the chance that a random converted lead scores above a random other one (ties count
@@ -60,6 +62,26 @@ public enum EvalMetrics {
 
     /// Expected calibration error over `bins` equal-width probability bins: the gap between the mean
     /// probability and the conversion rate in each bin, weighted by the bin's share of leads.
+    /// Mean negative log-likelihood of the outcomes, probabilities clamped to [1e-15, 1 − 1e-15]
+    /// so a "certain" miss costs a large but finite amount. Nil without leads.
+    public static func logLoss(_ probabilities: [Double], _ labels: [Bool]) -> Double? {
+        guard !probabilities.isEmpty else { return nil }
+        var total = 0.0
+        for (p, y) in zip(probabilities, labels) {
+            let q = min(1 - 1e-15, max(1e-15, p))
+            total -= y ? log(q) : log(1 - q)
+        }
+        return total / Double(probabilities.count)
+    }
+
+    /// Mean squared difference between the probability and the outcome (0 or 1). Nil without leads.
+    public static func brier(_ probabilities: [Double], _ labels: [Bool]) -> Double? {
+        guard !probabilities.isEmpty else { return nil }
+        var total = 0.0
+        for (p, y) in zip(probabilities, labels) { total += (p - (y ? 1 : 0)) * (p - (y ? 1 : 0)) }
+        return total / Double(probabilities.count)
+    }
+
     public static func expectedCalibrationError(_ probabilities: [Double], _ labels: [Bool], bins: Int = 10) -> Double? {
         guard !probabilities.isEmpty, bins > 0 else { return nil }
         var count = [Int](repeating: 0, count: bins)

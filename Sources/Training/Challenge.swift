@@ -58,11 +58,9 @@ public struct Challenge: Sendable {
             labels.append(y)
         }
         func measures(_ model: LoadedModel, _ p: [Double]) -> Measures {
-            var loss = 0.0
-            for (q, y) in zip(p, labels) { loss -= y ? log(max(q, 1e-15)) : log(max(1 - q, 1e-15)) }
-            return Measures(
+            Measures(
                 model: "\(model.id)@\(model.version)", auc: EvalMetrics.rocAUC(p, labels) ?? .nan,
-                ece: EvalMetrics.expectedCalibrationError(p, labels) ?? .nan, logLoss: loss / Double(max(1, labels.count)))
+                ece: EvalMetrics.expectedCalibrationError(p, labels) ?? .nan, logLoss: EvalMetrics.logLoss(p, labels) ?? .nan)
         }
         let mc = measures(champion, a)
         let mx = measures(challenger, b)

@@ -75,14 +75,6 @@ struct HoldoutEvaluation: Sendable {
         let shapRows = stride(from: 0, to: rows.count, by: step).map { rows[$0] }
         let meanAbs = try Self.meanAbsoluteSHAP(model: model, table: table, rows: shapRows, decoder: decoder)
         let positives = labels.filter { $0 }.count
-        let n = Double(max(1, rows.count))
-        var logLoss = 0.0
-        var brier = 0.0
-        for (p, y) in zip(probabilities, labels) {
-            let q = min(1 - 1e-15, max(1e-15, p))
-            logLoss -= y ? log(q) : log(1 - q)
-            brier += (p - (y ? 1 : 0)) * (p - (y ? 1 : 0))
-        }
         var atK: [AtK] = []
         let tenth = max(1, rows.count / 10)
         for (label, k) in [("top 20", 20), ("top 100", 100), ("top 10 % (\(tenth))", tenth)] where k <= rows.count {
@@ -104,7 +96,8 @@ struct HoldoutEvaluation: Sendable {
         return HoldoutEvaluation(
             rows: rows.count, positives: positives, probabilities: probabilities, labels: labels,
             auc: EvalMetrics.rocAUC(probabilities, labels) ?? .nan, prAUC: EvalMetrics.averagePrecision(probabilities, labels) ?? .nan,
-            logLoss: logLoss / n, brier: brier / n, ece: EvalMetrics.expectedCalibrationError(probabilities, labels) ?? .nan, atK: atK,
+            logLoss: EvalMetrics.logLoss(probabilities, labels) ?? .nan, brier: EvalMetrics.brier(probabilities, labels) ?? .nan,
+            ece: EvalMetrics.expectedCalibrationError(probabilities, labels) ?? .nan, atK: atK,
             badges: Badge.allCases.map { BadgeRate(badge: $0, leads: badges[$0]?.0 ?? 0, converted: badges[$0]?.1 ?? 0) },
             reliability: bins, meanAbsSHAP: meanAbs, shapRows: shapRows.count)
     }

@@ -71,3 +71,14 @@ import Testing
         #expect(y.allSatisfy { $0 > 0 && $0 < 1 })
     }
 }
+
+@Suite struct ProbabilityScoreTests {
+    @Test func logLossAndBrierOfKnownCases() throws {
+        #expect(abs(try #require(EvalMetrics.logLoss([0.5, 0.5], [true, false])) - log(2)) < 1e-12)
+        #expect(abs(try #require(EvalMetrics.brier([0.8, 0.1], [true, false])) - 0.025) < 1e-12)
+        // A certain miss is large but finite.
+        let miss = try #require(EvalMetrics.logLoss([0], [true]))
+        #expect(miss.isFinite && miss > 30)
+        #expect(EvalMetrics.logLoss([], []) == nil && EvalMetrics.brier([], []) == nil)
+    }
+}

@@ -145,6 +145,7 @@ let package = Package(
                 "Records",
                 "Voice",
                 "PromptOps",
+                "Training",
                 "TreeEnsemble",
                 "Evaluation",
                 "COpenSSL",
@@ -197,6 +198,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: [
                 "Gateway", "Scoring", "CCurl", "COpenSSL", "Reranker", "Store", "TestSupport", "Evaluation", "PromptOps", "Pipeline", "Records",
+                "Training",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -37,6 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cp -R config/models "$work/models"  # promotions write rollout.json beside the models
 key="schemathesis-$(date +%s)-$RANDOM"
 cat >"$work/leadgate.yaml" <<YAML
 server:
@@ -47,7 +48,7 @@ auth:
   api_keys:
     - { name: schemathesis, key_env: LEADGATE_TEST_API_KEY, scopes: [crm.write.leads, crm.read.leads, prompts.admin] }
 models:
-  directory: $(pwd)/config/models
+  directory: $work/models
 records:
   path: $work/records.sqlite
 logging:

@@ -25,9 +25,9 @@ fi
 # of 20 ms and recovery within a second), so they run on
 # their own, after everything else: next to the parity suites, which keep both cores busy, a
 # process can wait seconds for a core, and the numbers would say nothing about the code.
-timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests|EventTests|RecorderTests|RecordsRouteTests|PerformanceRouteTests|GuardRailTests'
+timing='TransportTests|LLMTests|RerankRouteTests|RedisStoreTests|StoreRouteTests|PromptRouteTests|PromptEvalRunTests|VoiceTests|WebhookTests|EventTests|RecorderTests|RecordsRouteTests|PerformanceRouteTests|GuardRailTests|RetrainTests'
 swift test --skip-build --skip "$timing"
-for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests RecorderTests RecordsRouteTests PerformanceRouteTests GuardRailTests; do  # one suite at a time, each serialized
+for suite in TransportTests LLMTests RerankRouteTests RedisStoreTests StoreRouteTests PromptRouteTests PromptEvalRunTests VoiceTests WebhookTests EventTests RecorderTests RecordsRouteTests PerformanceRouteTests GuardRailTests RetrainTests; do  # one suite at a time, each serialized
     swift test --skip-build --filter "$suite"
 done
 

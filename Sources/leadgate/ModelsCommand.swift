@@ -6,12 +6,13 @@ import Records
 import Scoring
 import Training
 
-/// `leadgate models`: the promotion guard by hand — challenge a champion, install the winner, roll back.
+/// `leadgate models`: the promotion guard by hand — challenge a champion, install the winner, retrain
+/// from the records, promote through a trial, roll back.
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "Compare a challenger with the serving model on the same labelled leads; promote it only when the guard passes; roll back.",
-        subcommands: [Challenge.self, Rollback.self]
+        subcommands: [Challenge.self, Retrain.self, Promote.self, Rollback.self]
     )
 
     /// Appends one `model.*` event (the `model_events` view) to the records, when records are on.
@@ -115,14 +116,125 @@ struct ModelsCommand: AsyncParsableCommand {
         }
     }
 
-    struct Rollback: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Put back the model a promotion replaced (FOLDER.previous), keeping the replaced one as FOLDER.rolled-back.")
+    /// The models folder's registry, for the rollout commands.
+    static func registry(_ settings: GatewayConfig) throws -> ModelRegistry {
+        do {
+            return try ModelRegistry(selection: settings.models)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+    }
 
-        @Option(help: "The model's folder.") var model: String
+    struct Retrain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Retrain the default model from the records now, as the gateway's loop (learning.retrain) does.",
+            discussion: """
+                Exports the decisions with outcomes of the last learning.retrain.window_days, trains a challenger with \
+                the champion's manifest (split by decision time), judges both on the most recent held-out outcomes and \
+                applies the guard (learning.min_outcomes, AUC, ece_bound). A pass installs it in the models folder and \
+                puts it on trial (rollout.json), which running gateways follow. Exit status 0 when it passed, 3 when \
+                refused or skipped.
+                """)
+
+        @Option(help: "The models folder (default: the configuration's models.directory).") var models: String?
         @OptionGroup var selection: RecordsCommand.Selection
 
         func run() async throws {
+            let settings = try selection.settings(models: models)
+            guard settings.records.backend != .off else { throw CommandFailure("records are off: there is nothing to retrain from.") }
+            let registry = try ModelsCommand.registry(settings)
+            let holder = "leadgate-models-\(ProcessInfo.processInfo.processIdentifier)"
+            let outcome = try await selection.withStore(settings) { store in
+                try await Retrainer(
+                    settings: settings.retrain, store: store, registry: registry, holder: holder,
+                    note: { CommandSupport.note($0) }
+                ).retrain(actor: "leadgate models")
+            }
+            print("\(outcome.action): \(outcome.reason)")
+            if !["model.challenger", "model.promote"].contains(outcome.action) { throw ExitCode(3) }
+        }
+    }
+
+    struct Promote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a loaded version on trial (--share below 1) or make it the default, in the models folder's rollout.json.",
+            discussion: """
+                Every gateway that loads the folder follows the change within learning.retrain.check_s (default 60 s), or \
+                at once on SIGHUP or POST /v1/admin/models/reload. The old default is kept for `leadgate models rollback --models`.
+                """)
+
+        @Option(help: "The models folder (default: the configuration's models.directory).") var models: String?
+        @Option(help: "The version to promote: id@version, or a version of the default model.") var to: String
+        @Option(help: "Share of leads (0–1) it scores on trial; 1 or none makes it the default.") var share: Double?
+        @OptionGroup var selection: RecordsCommand.Selection
+
+        func validate() throws {
+            if let share, !(share > 0 && share <= 1) { throw ValidationError("--share must be in (0, 1]; it is \(share).") }
+        }
+
+        func run() async throws {
+            let settings = try selection.settings(models: models)
+            let registry = try ModelsCommand.registry(settings)
+            let snapshot = registry.snapshot
+            let key = to.contains("@") ? to : "\(snapshot.primary.id)@\(to)"
+            guard snapshot.models.contains(where: { "\($0.id)@\($0.version)" == key }) else {
+                throw CommandFailure(
+                    "`\(key)` is not in \(settings.models.directory). Loaded: \(snapshot.models.map { "\($0.id)@\($0.version)" }.joined(separator: ", "))."
+                )
+            }
+            let rollout = Retrainer.promotion(of: key, share: share, in: snapshot, actor: "leadgate models")
+            try await ModelsCommand.apply(
+                rollout, action: rollout.stage == .full ? "model.promote" : "model.challenger", registry: registry, selection: selection,
+                settings: settings)
+        }
+    }
+
+    /// Writes the rollout into the models folder, reloads it to check it serves, and records the event.
+    static func apply(
+        _ rollout: Rollout, action: String, registry: ModelRegistry, selection: RecordsCommand.Selection, settings: GatewayConfig
+    ) async throws {
+        do {
+            try Retrainer.apply(rollout, registry: registry)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        let model = rollout.defaultModel.split(separator: "@").first.map(String.init) ?? rollout.defaultModel
+        let detail = RetrainOutcome(
+            action: action, model: model, candidate: rollout.challenger ?? rollout.defaultModel, reason: rollout.reason, rollout: rollout)
+        print(
+            "default \(rollout.defaultModel)"
+                + (rollout.challenger.map { ", on trial \($0) at \(Int((rollout.challengerShare * 100).rounded())) %" } ?? "")
+                + " (\(Rollout.path(in: settings.models.directory)))")
+        try await ModelsCommand.record(selection, action: action, model: model, detail: detail.detailJSON)
+    }
+
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Put back what a promotion replaced: with --models, the folder's rollout (ends a trial, or restores the previous default); with --model, FOLDER.previous."
+        )
+
+        @Option(help: "A model's folder promoted by `challenge --install`: FOLDER.previous comes back, FOLDER becomes FOLDER.rolled-back.")
+        var model: String?
+        @Option(help: "The models folder whose rollout.json to roll back (a trial, or a promotion by the loop, `promote` or the admin routes).")
+        var models: String?
+        @OptionGroup var selection: RecordsCommand.Selection
+
+        func validate() throws {
+            if (model == nil) == (models == nil) { throw ValidationError("Pass --model FOLDER or --models FOLDER (one of them).") }
+        }
+
+        func run() async throws {
+            guard let model else {
+                let settings = try selection.settings(models: models)
+                let registry = try ModelsCommand.registry(settings)
+                guard let rollout = Retrainer.rollback(in: registry.snapshot, actor: "leadgate models") else {
+                    throw CommandFailure(
+                        "nothing to roll back: no trial is running and no promotion kept a previous default in \(settings.models.directory).")
+                }
+                try await ModelsCommand.apply(rollout, action: "model.rollback", registry: registry, selection: selection, settings: settings)
+                return
+            }
             let files = FileManager.default
             let previous = model + ".previous"
             guard files.fileExists(atPath: previous) else {

@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import Scoring
 import Testing
+import Training
 
 @Suite struct ConfigTests {
     func load(_ yaml: String, env: [String: String] = [:], overrides: GatewayConfig.Overrides = .init()) throws -> GatewayConfig {
@@ -19,6 +20,15 @@ import Testing
         #expect(config.models.defaultModel == "realestate")
         #expect(config.authMode == .none)
         #expect(config.llmTimeoutMS == 500)
+    }
+
+    @Test func retrainingDurationsAndDefaults() throws {
+        #expect(try load("").retrain.everySeconds == 0)
+        let config = try load("learning:\n  min_outcomes: 50\n  retrain: { every: 7d, challenger_hours: 12, work_dir: /tmp/lg-retrain }\n")
+        #expect(config.retrain.everySeconds == 7 * 86_400 && config.retrain.minOutcomes == 50 && config.retrain.challengerHours == 12)
+        #expect(config.retrain.workDirectory == "/tmp/lg-retrain" && config.retrain.challengerShare == 0.1)
+        #expect(try load("learning: { retrain: { every: 90m } }").retrain.everySeconds == 5_400)
+        #expect(try load("learning: { retrain: { every: off } }").retrain.everySeconds == 0)
     }
 
     @Test func fileThenEnvironmentThenFlags() throws {
@@ -57,6 +67,13 @@ import Testing
         ("", ["LEADGATE_LLM_BASE_URL": "ftp://x"], "llm.base_url"),
         ("", ["LEADGATE_AUTH_MODE": "magic"], "LEADGATE_AUTH_MODE"),
         ("server: [1, 2]", [:], "server"),
+        ("learning: { retrain: { every: 24 hours } }", [:], "learning.retrain.every"),
+        ("learning: { retrain: { every: 30s } }", [:], "learning.retrain.every"),
+        ("records: off\nlearning: { retrain: { every: 24h } }", [:], "learning.retrain.every"),
+        ("learning: { retrain: { challenger_share: 1 } }", [:], "learning.retrain.challenger_share"),
+        ("learning: { retrain: { holdout_fraction: 0.9 } }", [:], "learning.retrain.holdout_fraction"),
+        ("learning: { min_outcomes: 3 }", [:], "learning.min_outcomes"),
+        ("learning: { retrain: { evry: 24h } }", [:], "learning.retrain.evry"),
     ])
     func errorsNameTheKeyAndTheFix(_ yaml: String, _ env: [String: String], _ key: String) throws {
         do {

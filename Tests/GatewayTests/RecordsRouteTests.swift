@@ -298,7 +298,7 @@ import Testing
                 #expect(gateways == ["gw-a", "gw-b"])
             }
         }
-        #expect(try server.psql(database: database, "SELECT count(*), min(version) FROM schema_migrations") == "3|1")
+        #expect(try server.psql(database: database, "SELECT count(*), min(version) FROM schema_migrations") == "4|1")
     }
 }
 

@@ -83,3 +83,53 @@ import Testing
         #expect(other.status != 0 && other.stderr.contains("a challenger replaces a model of the same id"), "\(other.stderr)")
     }
 }
+
+extension ModelsCommandTests {
+    @Test func promoteThroughATrialThenRollBackInTheModelsFolder() throws {
+        let dir = NSTemporaryDirectory() + "leadgate-rollout-\(UUID().uuidString)"
+        let data = LeadgateCLITests.fixtures.appendingPathComponent("training/leads.csv").path
+        for version in ["1", "2"] {
+            let train = try LeadgateCLITests.run([
+                "train", "--data", data, "--label", "converted", "--out", "\(dir)/models/leads-\(version)", "--id", "leads", "--model-version",
+                version,
+                "--threads", "2", "--rounds", version == "1" ? "1" : "20",
+            ])
+            #expect(train.status == 0, "\(train.stderr)")
+        }
+        let config = dir + "/leadgate.yaml"
+        try "models:\n  directory: models\n  default: leads@1\nrecords:\n  path: records.sqlite\n".write(
+            toFile: config, atomically: true, encoding: .utf8)
+        func rollout() throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/models/rollout.json"))
+            return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+        }
+        let unknown = try LeadgateCLITests.run(["models", "promote", "--config", config, "--to", "9"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("`leads@9` is not in"), "\(unknown.stderr)")
+        let badShare = try LeadgateCLITests.run(["models", "promote", "--config", config, "--to", "2", "--share", "1.5"])
+        #expect(badShare.status != 0 && badShare.stderr.contains("--share must be in (0, 1]"), "\(badShare.stderr)")
+
+        let trial = try LeadgateCLITests.run(["models", "promote", "--config", config, "--to", "2", "--share", "0.25"])
+        #expect(trial.status == 0 && trial.stdout.contains("default leads@1, on trial leads@2 at 25 %"), "\(trial.stdout)\(trial.stderr)")
+        #expect(try rollout()["stage"] as? String == "challenger")
+        let full = try LeadgateCLITests.run(["models", "promote", "--config", config, "--to", "leads@2"])
+        #expect(full.status == 0 && full.stdout.hasPrefix("default leads@2"), "\(full.stdout)\(full.stderr)")
+        #expect(try rollout()["previous"] as? String == "leads@1" && rollout()["stage"] as? String == "full")
+        let back = try LeadgateCLITests.run(["models", "rollback", "--config", config, "--models", dir + "/models"])
+        #expect(back.status == 0 && back.stdout.hasPrefix("default leads@1"), "\(back.stdout)\(back.stderr)")
+        let nothing = try LeadgateCLITests.run(["models", "rollback", "--config", config, "--models", dir + "/models"])
+        #expect(nothing.status != 0 && nothing.stderr.contains("nothing to roll back"), "\(nothing.stderr)")
+        let both = try LeadgateCLITests.run(["models", "rollback", "--config", config])
+        #expect(both.status != 0 && both.stderr.contains("Pass --model FOLDER or --models FOLDER"), "\(both.stderr)")
+
+        let query = try LeadgateCLITests.runTool(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(' '.join(a for (a,) in c.execute('SELECT action FROM model_events ORDER BY id')))",
+                dir + "/records.sqlite",
+            ])
+        #expect(
+            query.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "model.challenger model.promote model.rollback",
+            "\(query.stdout)\(query.stderr)")
+    }
+}

@@ -15,7 +15,7 @@ import Testing
             async let a = first.migrate()
             async let b = second.migrate()
             let applied = try await [a, b]
-            #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3]])
+            #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3, 4]])
             #expect(try await first.migrate() == [])
             try await first.close()
             try await second.close()
@@ -30,7 +30,7 @@ import Testing
                     return try await [a, b]
                 }
             }
-            #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3]])
+            #expect(applied.sorted { $0.count < $1.count } == [[], [1, 2, 3, 4]])
             let again = try await withPostgresStore(url: url, migrate: false) { try await $0.migrate() }
             #expect(again == [])
         }

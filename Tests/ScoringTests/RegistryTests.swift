@@ -22,6 +22,34 @@ import Testing
         }
     }
 
+    @Test func aRolloutFileWinsOverTheConfigurationWhileItNamesLoadedModels() throws {
+        try withTemporaryDirectory { dir in
+            try twoVersions(dir)
+            let registry = try ModelRegistry(selection: ModelSelection(directory: dir.path, defaultModel: "2026.11.0"))
+            #expect(registry.snapshot.primary.version == "2026.11.0" && registry.snapshot.rollout == nil)
+            let trial = Rollout(
+                defaultModel: "realestate@2026.11.0", challenger: "realestate@2026.12.0", challengerShare: 0.3, stage: .challenger, actor: "t",
+                reason: "test")
+            try trial.write(directory: dir.path)
+            let onTrial = try registry.reload().get()
+            #expect(onTrial.rollout == trial && onTrial.challenger?.version == "2026.12.0" && onTrial.challengerShare == 0.3)
+            #expect(try Rollout.read(directory: dir.path) == trial)
+            let full = Rollout(defaultModel: "realestate@2026.12.0", stage: .full, previous: "realestate@2026.11.0", actor: "t", reason: "test")
+            try full.write(directory: dir.path)
+            let promoted = try registry.reload().get()
+            #expect(promoted.primary.version == "2026.12.0" && promoted.challenger == nil && promoted.problems.isEmpty)
+            // A rollout naming a model that is not loaded is reported, and the configuration serves.
+            try Rollout(defaultModel: "realestate@9", stage: .full, actor: "t", reason: "test").write(directory: dir.path)
+            let ignored = try registry.reload().get()
+            #expect(ignored.primary.version == "2026.11.0" && ignored.rollout == nil)
+            #expect(ignored.problems.contains { $0.message.contains("realestate@9") })
+            // So is a file that is not a rollout.
+            try "{".write(toFile: Rollout.path(in: dir.path), atomically: true, encoding: .utf8)
+            let broken = try registry.reload().get()
+            #expect(broken.primary.version == "2026.11.0" && broken.problems.contains { $0.message.contains("is not a rollout") })
+        }
+    }
+
     @Test func challengerGetsAStickyShare() throws {
         try withTemporaryDirectory { dir in
             try twoVersions(dir)

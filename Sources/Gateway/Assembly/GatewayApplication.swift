@@ -7,6 +7,7 @@ import Reranker
 public import Scoring
 import ServiceLifecycle
 import Store
+import Training
 import UnixSignals
 
 /// Builds the gateway: loads the models, wires the routes, and returns a Hummingbird application
@@ -55,12 +56,19 @@ public enum GatewayApplication {
         let rerankGuard = RerankGuard(
             settings: config.rerankGuard, store: components.records?.store, rail: components.pipeline.guardRail, metrics: gatewayMetrics,
             webhooks: components.webhooks, logger: logger)
+        let holder =
+            "\(config.records.instance ?? GatewayConfig.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+        let retrainer = components.records.map { records in
+            Retrainer(
+                settings: config.retrain, store: records.store, registry: registry, holder: holder,
+                note: { logger.notice("retraining", metadata: ["step": .string($0)]) })
+        }
         let router = Router(context: GatewayContext.self)
         router.add(middleware: ObservabilityMiddleware(metrics: gatewayMetrics, lifecycle: lifecycle, routes: routes))
         Routes(
             components: components, metrics: gatewayMetrics, exporter: exporter, authenticator: authenticator, lifecycle: lifecycle,
             reload: reload, openAPI: try OpenAPIDocument.bundled(), drift: drift,
-            rerankGuard: rerankGuard
+            rerankGuard: rerankGuard, retrainer: retrainer, logger: logger
         ).register(on: router)
         routes.fill(from: router)
         let snapshot = registry.snapshot
@@ -83,6 +91,11 @@ public enum GatewayApplication {
                 + (components.prompts.map { [PromptWatcher(registry: $0, logger: logger)] } ?? [])
                 + (drift.map { [DriftChecks(monitor: $0, registry: registry)] } ?? [])
                 + (config.rerankGuard.enabled ? [RerankGuardChecks(guardRail: rerankGuard, registry: registry)] : [])
+                + [
+                    RetrainLoop(
+                        settings: config.retrain, retrainer: retrainer, registry: registry, reload: reload,
+                        webhooks: components.webhooks, logger: logger)
+                ]
                 + (components.records.map {
                     [PerformanceSnapshots(settings: config.performance, store: $0.store, registry: registry, metrics: gatewayMetrics, logger: logger)]
                 } ?? []),

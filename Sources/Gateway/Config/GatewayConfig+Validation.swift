@@ -1,6 +1,7 @@
 import Foundation
 import Scoring
 import Store
+import Training
 
 /// The checks run after every source is read: ranges, and values that must agree.
 extension GatewayConfig {
@@ -11,6 +12,10 @@ extension GatewayConfig {
             guard value > 0, value <= max else { throw ConfigurationError(key: key, "is \(value). Use a whole number from 1 to \(max).") }
         }
         try validateRecords()
+        if retrain.everySeconds > 0, records.backend == .off {
+            throw ConfigurationError(
+                key: "learning.retrain.every", "needs the records (it trains on recorded decisions and outcomes), but `records` is off.")
+        }
         try positive(maxBodyBytes, "limits.max_body_bytes", max: 1 << 30)
         try positive(maxBatchBodyBytes, "limits.max_batch_body_bytes", max: 1 << 30)
         try positive(maxBatchLeads, "limits.max_batch_leads", max: 1_000_000)

@@ -2,6 +2,7 @@ import Foundation
 import Hashing
 import Scoring
 import Store
+import Training
 
 /// The YAML file: every section and key, checked, with its path named in errors.
 extension GatewayConfig {
@@ -11,7 +12,8 @@ extension GatewayConfig {
             "records", "privacy", "audit", "learning",
         ])
         if let learning = root["learning"] {
-            try learning.checkKeys(["drift", "rerank_guard", "performance"])
+            try learning.checkKeys(["drift", "rerank_guard", "performance", "retrain", "min_outcomes"])
+            try applyRetrain(learning: learning, baseDirectory: baseDirectory)
             if let node = learning["performance"] {
                 try node.checkKeys(["every_s", "window_days"])
                 performance.everySeconds = try node["every_s"]?.int() ?? performance.everySeconds
@@ -243,5 +245,70 @@ extension GatewayConfig {
             result.insert(scope)
         }
         return result
+    }
+}
+
+extension GatewayConfig {
+    /// `learning.retrain` and `learning.min_outcomes`.
+    mutating func applyRetrain(learning: YAMLNode, baseDirectory: String) throws(ConfigurationError) {
+        retrain.workDirectory = (baseDirectory as NSString).appendingPathComponent("data/retrain")
+        retrain.minOutcomes = try learning["min_outcomes"]?.int() ?? retrain.minOutcomes
+        guard retrain.minOutcomes >= 10 else {
+            throw ConfigurationError(key: "learning.min_outcomes", "must be at least 10 held-out outcomes; it is \(retrain.minOutcomes).")
+        }
+        guard let node = learning["retrain"] else { return }
+        try node.checkKeys([
+            "every", "window_days", "holdout_fraction", "ece_bound", "challenger_share", "challenger_hours", "threads", "work_dir", "positive",
+            "keep_versions", "check_s",
+        ])
+        if let every = node["every"] {
+            let text = try every.string()
+            guard let seconds = Self.duration(text) else {
+                throw ConfigurationError(
+                    key: "learning.retrain.every", "`\(text)` is not a duration. Use e.g. 24h, 7d, 90m, 3600s, or off.")
+            }
+            retrain.everySeconds = seconds
+        }
+        retrain.windowDays = try node["window_days"]?.int() ?? retrain.windowDays
+        retrain.holdoutFraction = try node["holdout_fraction"]?.double() ?? retrain.holdoutFraction
+        retrain.eceBound = try node["ece_bound"]?.double() ?? retrain.eceBound
+        retrain.challengerShare = try node["challenger_share"]?.double() ?? retrain.challengerShare
+        retrain.challengerHours = try node["challenger_hours"]?.double() ?? retrain.challengerHours
+        retrain.threads = try node["threads"]?.int() ?? retrain.threads
+        retrain.positive = try node["positive"]?.string() ?? retrain.positive
+        retrain.keepVersions = try node["keep_versions"]?.int() ?? retrain.keepVersions
+        retrain.checkSeconds = try node["check_s"]?.int() ?? retrain.checkSeconds
+        if let dir = try node["work_dir"]?.string() {
+            retrain.workDirectory = dir.hasPrefix("/") ? dir : (baseDirectory as NSString).appendingPathComponent(dir)
+        }
+        let r = retrain
+        let checks: [(Bool, String, String)] = [
+            (r.everySeconds == 0 || r.everySeconds >= 60, "every", "must be off or at least 60 s"),
+            ((1...3650).contains(r.windowDays), "window_days", "must be 1–3650 days"),
+            (r.holdoutFraction >= 0.05 && r.holdoutFraction <= 0.5, "holdout_fraction", "must be 0.05–0.5"),
+            (r.eceBound >= 0 && r.eceBound < 1, "ece_bound", "must be in [0, 1), e.g. 0.02"),
+            (r.challengerShare >= 0 && r.challengerShare < 1, "challenger_share", "must be in [0, 1): 0 promotes fully at once"),
+            (r.challengerHours >= 0 && r.challengerHours <= 24 * 90, "challenger_hours", "must be 0–2160 hours"),
+            ((0...256).contains(r.threads), "threads", "must be 0 (every core) to 256"),
+            (!r.positive.isEmpty && r.positive.count <= 64, "positive", "must be the outcome that counts as converted"),
+            ((0...100).contains(r.keepVersions), "keep_versions", "must be 0–100"),
+            (r.checkSeconds >= 1 && r.checkSeconds <= 3_600, "check_s", "must be 1–3600 s"),
+        ]
+        for (ok, key, message) in checks where !ok {
+            throw ConfigurationError(key: "learning.retrain.\(key)", "\(message).")
+        }
+    }
+
+    /// `24h`, `7d`, `90m`, `3600s`, a bare number of seconds, or `off`/`0`; nil when unreadable.
+    static func duration(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t == "off" || t == "0" { return 0 }
+        let units: [(String, Int)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+        for (suffix, scale) in units where t.hasSuffix(suffix) {
+            guard let n = Int(t.dropLast(suffix.count)), n >= 0, n <= 10 * 365 * 86_400 / scale else { return nil }
+            return n * scale
+        }
+        guard let n = Int(t), n >= 0 else { return nil }
+        return n
     }
 }

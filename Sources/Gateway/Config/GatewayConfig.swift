@@ -1,6 +1,7 @@
 import Foundation
 public import Scoring
 import Store
+public import Training
 
 /// Everything `leadgate serve` reads at start: `config/leadgate.yaml`, then `LEADGATE_*` environment
 /// variables, then command-line flags, each overriding the one before. ``load(file:environment:overrides:)``
@@ -127,6 +128,8 @@ public struct GatewayConfig: Sendable {
     public var rerankGuard = RerankGuardSettings()
     /// `learning.performance`: the `model_performance` snapshots.
     public var performance = PerformanceSnapshotSettings()
+    /// `learning.retrain` and `learning.min_outcomes`: the scheduled retraining (off unless `every` is set).
+    public var retrain = RetrainSettings()
 
     public init() {}
 

@@ -75,6 +75,10 @@ enum ModelsEncoder {
             w.endObject()
         }
         w.endArray()
+        if let rollout = snapshot.rollout {
+            w.key("rollout")
+            RetrainEncoder.rollout(&w, rollout)
+        }
         w.endObject()
         return w.text
     }

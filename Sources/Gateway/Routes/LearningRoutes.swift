@@ -2,9 +2,11 @@ import Evaluation
 import Foundation
 import Hummingbird
 import JSON
+import Logging
 import Pipeline
 import Records
 import Scoring
+import Training
 
 /// The learning loop over HTTP: live performance, input drift, and the LLM step's switch.
 extension Routes {
@@ -122,6 +124,101 @@ extension Routes {
         let state = rerankGuard.operatorSets(modelID: id, enabled: enabled, reason: reason)
         var w = JSONWriter(capacity: 512)
         GuardEncoder.state(&w, state)
+        return JSONBody.response(w.text)
+    }
+}
+
+/// The retraining loop and promotions by hand.
+extension Routes {
+    /// `POST /v1/admin/models/{id}/retrain`: trains a challenger from the records now and applies the
+    /// promotion guard; answers with the step as recorded in `model_events`.
+    func retrainNow(_ request: Request, context: GatewayContext) async throws -> Response {
+        _ = try recordsRuntime()
+        let model = try loadedModel(context)
+        guard let retrainer, model === pipeline.registry.snapshot.primary else {
+            throw Problem(
+                .conflict, slug: "not-default-model", title: "Only the default model retrains",
+                detail:
+                    "The loop retrains the default model (\(pipeline.registry.snapshot.primary.id)); `\(model.id)` is not it. Train others with `leadgate train --from-records`."
+            )
+        }
+        let actor = context.principal?.subject ?? "admin"
+        let outcome = try await recordsCall("retrain from the records") { try await retrainer.retrain(actor: actor) }
+        send(outcome, webhooks: components.webhooks)
+        return JSONBody.response(RetrainEncoder.outcome(outcome, time: Date()))
+    }
+
+    /// `POST /v1/admin/models/{id}/promote` with `{"version": "...", "share": 0.1}`: puts a loaded
+    /// version on trial at `share`, or (without a share) makes it the default at once.
+    func promote(_ request: Request, context: GatewayContext) async throws -> Response {
+        let id = try loadedModel(context).id
+        let node = try await JSONBody.node(request, limit: 4096)
+        guard case .object(let members) = node else {
+            throw Problem.invalid([FieldIssue(field: "(body)", message: #"must be an object such as {"version": "2026.12.07-120000"}."#)])
+        }
+        var issues: [FieldIssue] = []
+        var version: String?
+        var share: Double?
+        for (key, value) in members {
+            switch (key, value) {
+            case ("version", .string(let s)) where !s.isEmpty && s.count <= 200: version = s
+            case ("version", _): issues.append(FieldIssue(field: "version", message: "must be a loaded version of this model (GET /v1/models)."))
+            case ("share", .number(let x)) where x > 0 && x <= 1: share = x
+            case ("share", .null): break
+            case ("share", _):
+                issues.append(
+                    FieldIssue(field: "share", message: "must be a share in (0, 1]: below 1 puts the version on trial, 1 makes it the default."))
+            default: issues.append(FieldIssue(field: key, message: "is not a field of this request. Send `version` and optionally `share`."))
+            }
+        }
+        if version == nil, !issues.contains(where: { $0.field == "version" }) {
+            issues.append(FieldIssue(field: "version", message: "is required: the version to promote (GET /v1/models lists them)."))
+        }
+        guard issues.isEmpty, let version else { throw Problem.invalid(issues) }
+        let snapshot = pipeline.registry.snapshot
+        guard snapshot.models.contains(where: { $0.id == id && $0.version == version }) else {
+            let known = snapshot.models.filter { $0.id == id }.map(\.version)
+            throw Problem(
+                .notFound, slug: "no-version", title: "No such model version",
+                detail: "`version` `\(version)` is not a loaded version of `\(id)`. Loaded: \(known.joined(separator: ", ")) (GET /v1/models).")
+        }
+        let actor = context.principal?.subject ?? "admin"
+        let rollout = Retrainer.promotion(of: "\(id)@\(version)", share: share, in: snapshot, actor: actor)
+        return try await applyRollout(rollout, action: rollout.stage == .full ? "model.promote" : "model.challenger", model: id, actor: actor)
+    }
+
+    /// `POST /v1/admin/models/{id}/rollback`: ends a trial, or puts back the default the last
+    /// promotion replaced.
+    func rollback(_ request: Request, context: GatewayContext) async throws -> Response {
+        let id = try loadedModel(context).id
+        let actor = context.principal?.subject ?? "admin"
+        guard let rollout = Retrainer.rollback(in: pipeline.registry.snapshot, actor: actor) else {
+            throw Problem(
+                .conflict, slug: "nothing-to-roll-back", title: "Nothing to roll back",
+                detail: "No trial is running and no promotion has a previous default to put back (GET /v1/models shows the rollout).")
+        }
+        return try await applyRollout(rollout, action: "model.rollback", model: id, actor: actor)
+    }
+
+    private func applyRollout(_ rollout: Rollout, action: String, model: String, actor: String) async throws -> Response {
+        do {
+            try Retrainer.apply(rollout, registry: pipeline.registry)
+        } catch {
+            throw Problem(
+                .conflict, slug: "rollout-failed", title: "The rollout was not applied", detail: "The models serve as before. \(error.description)")
+        }
+        let outcome = RetrainOutcome(
+            action: action, model: model, candidate: rollout.challenger ?? rollout.defaultModel, reason: rollout.reason, rollout: rollout)
+        if let records = components.records {
+            do {
+                try await records.store.append(audit: [outcome.auditEntry(actor: actor, time: Date())])
+            } catch {
+                logger.error("model event not recorded", metadata: ["action": .string(action), "error": .string("\(error)")])
+            }
+        }
+        send(outcome, webhooks: components.webhooks)
+        var w = JSONWriter(capacity: 512)
+        RetrainEncoder.rollout(&w, rollout)
         return JSONBody.response(w.text)
     }
 }

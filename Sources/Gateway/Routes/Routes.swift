@@ -1,7 +1,9 @@
 import Hummingbird
+import Logging
 import NIOCore
 import Pipeline
 import Scoring
+import Training
 import Voice
 
 /// The HTTP routes, all registered here (the OpenAPI document lists the same). Handlers stay thin:
@@ -18,6 +20,9 @@ struct Routes: Sendable {
     let drift: DriftMonitor?
     /// The LLM guard rail's measurement and the operators' switch.
     let rerankGuard: RerankGuard
+    /// The retraining loop; nil with `records: off`.
+    let retrainer: Retrainer?
+    let logger: Logger
 
     var config: GatewayConfig { components.config }
     var pipeline: ScoringPipeline { components.pipeline }
@@ -54,6 +59,9 @@ struct Routes: Sendable {
 
         admin.post("/v1/admin/models/reload") { _, _ in try reloadModels() }
         admin.post("/v1/admin/models/{id}/llm") { request, context in try await setLLMStep(request, context: context) }
+        admin.post("/v1/admin/models/{id}/retrain") { request, context in try await retrainNow(request, context: context) }
+        admin.post("/v1/admin/models/{id}/promote") { request, context in try await promote(request, context: context) }
+        admin.post("/v1/admin/models/{id}/rollback") { request, context in try await rollback(request, context: context) }
         admin.get("/v1/prompts") { _, _ in try listPrompts() }
         admin.post("/v1/prompts/{id}/render") { request, context in try await renderPrompt(request, context: context, call: false) }
         admin.post("/v1/prompts/{id}/try") { request, context in try await renderPrompt(request, context: context, call: true) }

@@ -250,6 +250,21 @@ public final class PostgresRecordStore: RecordStore, Service {
         }
     }
 
+    public func acquireLease(name: String, holder: String, expiresAt: Date, now: Date) async throws -> Bool {
+        let query = PostgresQuery(
+            unsafeSQL: Schema.acquireLeaseSQL { "$\($0)" }, binds: Self.binds([.text(name), .text(holder), .time(expiresAt), .time(now)]))
+        return try await timed("acquire lease") { client, logger in
+            var taken = false
+            for try await _ in try await client.query(query, logger: logger) { taken = true }
+            return taken
+        }
+    }
+
+    public func releaseLease(name: String, holder: String) async throws {
+        let query = PostgresQuery(unsafeSQL: "DELETE FROM leases WHERE name = $1 AND holder = $2", binds: Self.binds([.text(name), .text(holder)]))
+        try await timed("release lease") { client, logger in _ = try await client.query(query, logger: logger) }
+    }
+
     /// SQLSTATE class 22 (data exception: a value out of range, text PostgreSQL cannot hold such as
     /// U+0000) and 23 (integrity constraint violation).
     public func rejectsData(_ error: any Error) -> Bool {

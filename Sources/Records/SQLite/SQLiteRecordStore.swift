@@ -216,6 +216,18 @@ public final class SQLiteRecordStore: RecordStore {
         return try rows.map { try PerformanceRow(reading: SQLiteColumns(row: $0)) }
     }
 
+    public func acquireLease(name: String, holder: String, expiresAt: Date, now: Date) async throws -> Bool {
+        let binds: [SQLValue] = [.text(name), .text(holder), .time(expiresAt), .time(now)]
+        let rows = try await transaction { connection in try await connection.query(Schema.acquireLeaseSQL { _ in "?" }, binds.map(\.sqlite)) }
+        return !rows.isEmpty
+    }
+
+    public func releaseLease(name: String, holder: String) async throws {
+        let binds: [SQLValue] = [.text(name), .text(holder)]
+        try await transaction { connection in _ = try await connection.query("DELETE FROM leases WHERE name = ? AND holder = ?", binds.map(\.sqlite))
+        }
+    }
+
     /// SQLite's constraint, type-mismatch, too-big and range errors.
     public func rejectsData(_ error: any Error) -> Bool {
         guard let error = error as? SQLiteError else { return false }

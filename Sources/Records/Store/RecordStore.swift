@@ -70,6 +70,14 @@ public protocol RecordStore: Sendable {
     /// The latest `limit` snapshots of a model, newest first.
     func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow]
 
+    /// Takes the lease `name` for `holder` until `expiresAt` when it is free, expired (at `now`) or
+    /// already held by `holder`; false when another holder has it. One row of `leases`, taken in one
+    /// statement, so two gateways asking together get one yes.
+    func acquireLease(name: String, holder: String, expiresAt: Date, now: Date) async throws -> Bool
+
+    /// Gives the lease back when `holder` has it.
+    func releaseLease(name: String, holder: String) async throws
+
     /// Row counts of every table (for tests, `/readyz` and operators).
     func counts() async throws -> RecordCounts
 

@@ -33,6 +33,12 @@ public enum Schema {
                     """
                 ]),
             Migration(version: 3, name: "003_model_performance", statements: modelPerformance(dialect)),
+            // Leases: work that one gateway at a time does (the scheduled retraining).
+            Migration(
+                version: 4, name: "004_leases",
+                statements: [
+                    "CREATE TABLE leases (name text PRIMARY KEY, holder text NOT NULL, expires_at \(dialect == .postgres ? "timestamptz" : "INTEGER") NOT NULL)"
+                ]),
         ]
     }
 
@@ -66,6 +72,14 @@ public enum Schema {
             """,
             "CREATE INDEX model_performance_model_date ON model_performance (model_id, test_date)",
         ]
+    }
+
+    /// Takes a lease in one statement: inserts it, or takes it over when it has expired or is the
+    /// holder's own; no row comes back when another holder keeps it. `p` numbers the placeholders.
+    static func acquireLeaseSQL(_ p: (Int) -> String) -> String {
+        "INSERT INTO leases (name, holder, expires_at) VALUES (\(p(1)), \(p(2)), \(p(3))) ON CONFLICT (name) DO UPDATE "
+            + "SET holder = excluded.holder, expires_at = excluded.expires_at "
+            + "WHERE leases.expires_at <= \(p(4)) OR leases.holder = excluded.holder RETURNING holder"
     }
 
     static let performanceColumns = [

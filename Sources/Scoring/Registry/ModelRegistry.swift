@@ -39,6 +39,8 @@ public final class ModelRegistry: Sendable {
         public let problems: [ConfigurationError]
         /// Increments on every successful reload.
         public let generation: Int
+        /// The promotion state from `rollout.json` that this snapshot follows, when there is one.
+        public let rollout: Rollout?
     }
 
     /// Why a request's model choice cannot be served.
@@ -155,6 +157,28 @@ public final class ModelRegistry: Sendable {
             return model
         }
         let fallback = try resolve(selection.fallback, "fallback")
+        // A promotion's choices win over the configuration's while they name loaded models.
+        var selection = selection
+        var rollout: Rollout?
+        do throws(ConfigurationError) {
+            rollout = try Rollout.read(directory: selection.directory)
+        } catch {
+            problems.append(error)
+        }
+        if let r = rollout {
+            let unknown = ([r.defaultModel] + (r.challenger.map { [$0] } ?? [])).filter { find($0, in: models) == nil }
+            if unknown.isEmpty {
+                selection.defaultModel = r.defaultModel
+                selection.challenger = r.challenger
+                selection.challengerShare = r.challenger == nil ? 0 : r.challengerShare
+            } else {
+                problems.append(
+                    ConfigurationError(
+                        key: Rollout.path(in: selection.directory),
+                        "names \(unknown.joined(separator: ", ")), which is not loaded; the configuration's models serve."))
+                rollout = nil
+            }
+        }
         var primary: LoadedModel
         var degraded = false
         do throws(ConfigurationError) {
@@ -179,6 +203,6 @@ public final class ModelRegistry: Sendable {
         let challenger = try resolve(selection.challenger, "challenger")
         return Snapshot(
             models: models, primary: primary, challenger: challenger, challengerShare: selection.challengerShare, fallback: fallback,
-            isDegraded: degraded, problems: problems, generation: (previous?.generation ?? 0) + (previous == nil ? 0 : 1))
+            isDegraded: degraded, problems: problems, generation: (previous?.generation ?? 0) + (previous == nil ? 0 : 1), rollout: rollout)
     }
 }

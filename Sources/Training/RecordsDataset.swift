@@ -35,20 +35,21 @@ public enum RecordsDataset {
             if count % 1000 == 0 { progress("decisions read", count, total) }
         }
         progress("decisions read", count, total)
-        // Their latest outcome, and the decision it follows.
+        // Their latest outcome, and the decision it follows: every outcome since the window's start,
+        // in one query (an outcome before it follows no decision of the window).
+        var latestOf: [String: OutcomeRecord] = [:]
+        for outcome in try await store.outcomes(occurredSince: since) where decisionsOf[outcome.leadID] != nil {
+            latestOf[outcome.leadID] = outcome  // oldest first per lead: the last one stays
+        }
         var labelOf: [String: Bool] = [:]
-        for (i, lead) in leads.enumerated() {
-            let outcomes = try await store.outcomes(leadID: lead)
+        for (lead, latest) in latestOf {
             // The store links an outcome when it arrives; one that arrived before its decision was
             // written is linked here, to the lead's last decision at or before it.
-            if let latest = outcomes.max(by: { $0.occurredAt < $1.occurredAt }),
-                let decision = latest.linkedDecisionID ?? decisionsOf[lead]?.last(where: { $0.time <= latest.occurredAt })?.id
-            {
+            if let decision = latest.linkedDecisionID ?? decisionsOf[lead]?.last(where: { $0.time <= latest.occurredAt })?.id {
                 labelOf[decision] = latest.outcome == positive
             }
-            if i % 1000 == 0 { progress("leads' outcomes read", i, leads.count) }
         }
-        progress("leads' outcomes read", leads.count, leads.count)
+        progress("leads' outcomes read", latestOf.count, leads.count)
         // Pass 2: the labelled decisions' inputs.
         var fieldNames: Set<String> = []
         var rows: [(lead: String, time: Date, model: String, features: [(String, JSONNode)], label: Bool)] = []

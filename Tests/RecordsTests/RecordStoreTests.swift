@@ -109,6 +109,11 @@ import Testing
             expectedWon.linkedDecisionID = "b:0"
             #expect(try await store.outcomes(leadID: "lead-o") == [early, expectedWon])
             #expect(try await store.counts().outcomes == 2)
+            // All at once, by lead then time; or from a time on.
+            let other = OutcomeRecord(leadID: "lead-a", outcome: "lost", occurredAt: t.addingTimeInterval(200))
+            try await store.insert(outcomes: [other])
+            #expect(try await store.outcomes(occurredSince: nil) == [other, early, expectedWon])
+            #expect(try await store.outcomes(occurredSince: t) == [other, expectedWon])
         }
     }
 

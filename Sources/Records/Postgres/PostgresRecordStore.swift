@@ -331,29 +331,29 @@ public final class PostgresRecordStore: RecordStore, Service {
     }
 
     public func outcomes(leadID: String) async throws -> [OutcomeRecord] {
-        try await timed("read outcomes") { client, logger in
+        try await outcomes(where: "lead_id = $1", [.text(leadID)], "read outcomes")
+    }
+
+    public func outcomes(occurredSince since: Date?) async throws -> [OutcomeRecord] {
+        guard let since else { return try await outcomes(where: "true", [], "read all outcomes") }
+        return try await outcomes(where: "occurred_at >= $1", [.time(since)], "read outcomes since")
+    }
+
+    private func outcomes(where condition: String, _ values: [SQLValue], _ doing: String) async throws -> [OutcomeRecord] {
+        let query = PostgresQuery(
+            unsafeSQL:
+                "SELECT lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id FROM outcomes WHERE \(condition) ORDER BY lead_id, occurred_at, id",
+            binds: Self.binds(values))
+        return try await timed(doing) { client, logger in
             var outcomes: [OutcomeRecord] = []
-            let rows = try await client.query(
-                """
-                SELECT lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id FROM outcomes \
-                WHERE lead_id = \(leadID) ORDER BY occurred_at, id
-                """,
-                logger: logger
-            )
+            let rows = try await client.query(query, logger: logger)
             for try await (lead, outcome, value, occurredAt, source, key, decision) in rows.decode(
                 (String, String, Double?, Date, String?, String?, String?).self
             ) {
                 outcomes.append(
                     OutcomeRecord(
-                        leadID: lead,
-                        outcome: outcome,
-                        value: value,
-                        occurredAt: occurredAt,
-                        source: source,
-                        idempotencyKey: key,
-                        linkedDecisionID: decision
-                    )
-                )
+                        leadID: lead, outcome: outcome, value: value, occurredAt: occurredAt, source: source, idempotencyKey: key,
+                        linkedDecisionID: decision))
             }
             return outcomes
         }

@@ -277,10 +277,19 @@ public final class SQLiteRecordStore: RecordStore {
     }
 
     public func outcomes(leadID: String) async throws -> [OutcomeRecord] {
+        try await outcomes(where: "lead_id = ?", [.text(leadID)])
+    }
+
+    public func outcomes(occurredSince since: Date?) async throws -> [OutcomeRecord] {
+        guard let since else { return try await outcomes(where: "1", []) }
+        return try await outcomes(where: "occurred_at >= ?", [SQLValue.time(since).sqlite])
+    }
+
+    private func outcomes(where condition: String, _ binds: [SQLiteData]) async throws -> [OutcomeRecord] {
         let rows = try await withConnection { connection in
             try await connection.query(
-                "SELECT lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id FROM outcomes WHERE lead_id = ? ORDER BY occurred_at, id",
-                [.text(leadID)]
+                "SELECT lead_id, outcome, value, occurred_at, source, idempotency_key, decision_id FROM outcomes WHERE \(condition) ORDER BY lead_id, occurred_at, id",
+                binds
             )
         }
         return try rows.map { row in

@@ -34,6 +34,10 @@ public protocol RecordStore: Sendable {
     /// A lead's outcomes, oldest first, with their linked decisions.
     func outcomes(leadID: String) async throws -> [OutcomeRecord]
 
+    /// Every outcome that occurred at or after `since` (all without it), by lead and then oldest
+    /// first, in one query (training sets and the retraining loop read them all at once).
+    func outcomes(occurredSince since: Date?) async throws -> [OutcomeRecord]
+
     /// Erases every row of the lead (decisions, lead_scores, outcomes), or pseudonymises them, and
     /// appends an audit entry in the same transaction.
     func erase(leadID: String, mode: EraseMode, actor: String) async throws -> EraseCounts

@@ -82,6 +82,14 @@ public struct JSONWriter {
         }
     }
 
+    /// Inserts already-serialized members (`"a":1,"b":[2]`) into the object being written, so a
+    /// fragment encoded once can go into two documents.
+    public mutating func members(_ fragment: String) {
+        guard !fragment.isEmpty else { return }
+        separate()
+        text.append(fragment)
+    }
+
     /// Inserts already-serialized JSON as a value.
     public mutating func raw(_ json: String) {
         separate()

@@ -66,6 +66,14 @@ import Testing
             let explanation = try #require(d["explanation"] as? [String: Any])
             #expect(explanation["final_score"] as? Int == scored["score"] as? Int)
             #expect((explanation["reasons"] as? [Any])?.isEmpty == false && explanation["feature_importance"] is [String: Any])
+            // The record's document is the response's own reasons, breakdown and importance (encoded once).
+            let answered = try #require(scored["explanation_json"] as? [String: Any])
+            for key in ["reasons", "breakdown"] {
+                #expect(NSArray(array: explanation[key] as? [Any] ?? []).isEqual(to: scored[key] as? [Any] ?? [1]), "\(key)")
+            }
+            #expect(
+                NSDictionary(dictionary: explanation).isEqual(
+                    to: answered.merging(["reasons": scored["reasons"] ?? 0, "breakdown": scored["breakdown"] ?? 0]) { a, _ in a }))
             let llm = try #require(d["llm"] as? [String: Any])
             #expect(llm["status"] as? String == "disabled" && llm["reason"] as? String == "disabled")
             #expect((d["latency_ms"] as? Double ?? -1) > 0 && (d["gateway"] as? String)?.isEmpty == false && d["expires_at"] is String)

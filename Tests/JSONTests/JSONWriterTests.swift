@@ -3,6 +3,30 @@ import JSON
 import Testing
 
 @Suite struct JSONWriterTests {
+    @Test func membersEncodedOnceGoIntoAnyObject() throws {
+        var part = JSONWriter()
+        part.beginObject()
+        part.field("a", 1)
+        part.key("b")
+        part.beginArray()
+        part.string("x")
+        part.endArray()
+        part.endObject()
+        let members = String(part.text.dropFirst().dropLast())
+        var w = JSONWriter()
+        w.beginObject()
+        w.field("first", true)
+        w.members(members)
+        w.members("")
+        w.key("nested")
+        w.beginObject()
+        w.members(members)
+        w.endObject()
+        w.endObject()
+        #expect(w.text == #"{"first":true,"a":1,"b":["x"],"nested":{"a":1,"b":["x"]}}"#)
+        _ = try JSONReader.parse(Data(w.text.utf8))
+    }
+
     /// Every string survives a round trip through the strict reader, escapes included.
     @Test(arguments: [
         "", "plain", "quote \" and backslash \\", "line\nbreak\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}",

@@ -17,6 +17,13 @@ public struct ScoredLead: Sendable {
     public var scoredAt: Date
     /// The response object, as sent.
     public var json: String
+    /// The explanation's encoded members when the lead is explained (the record reuses them).
+    var explanation: ScoredLeadEncoder.ExplanationParts?
+
+    /// The decision record's `explanation_json`.
+    var explanationDocument: String {
+        explanation?.document ?? ScoredLeadEncoder.explanationDocument(lead.score, finalScore: finalScore)
+    }
 
     public var leadID: String { lead.leadID }
     public var model: LoadedModel { lead.model }
@@ -34,6 +41,7 @@ public struct ScoredLead: Sendable {
         status = RerankStatus(outcome)
         speakable = Speakable.sentence(badge: badge, score: finalScore, reasons: lead.score.reasons, manifest: lead.model.manifest)
         json = ""
+        explanation = lead.explain ? ScoredLeadEncoder.ExplanationParts(lead.score, finalScore: finalScore) : nil
         json = ScoredLeadEncoder.encode(self, reranker: reranker)
     }
 }

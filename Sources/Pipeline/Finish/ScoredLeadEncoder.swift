@@ -5,6 +5,30 @@ import Telemetry
 
 /// The JSON of a scored lead (`POST /v1/leads/score`'s answer), written with the fast writer.
 enum ScoredLeadEncoder {
+    /// The explanation's members, encoded once: the response and the decision record's
+    /// `explanation_json` both take them.
+    struct ExplanationParts: Sendable {
+        /// `"reasons":[…],"breakdown":[…]`
+        var reasons: String
+        /// `"feature_importance":{…},"final_score":N,"confidence":x`
+        var importance: String
+
+        init(_ score: LeadScore, finalScore: Int) {
+            func members(_ write: (inout JSONWriter) -> Void) -> String {
+                var w = JSONWriter(capacity: 1024)
+                w.beginObject()
+                write(&w)
+                w.endObject()
+                return String(w.text.dropFirst().dropLast())
+            }
+            reasons = members { ScoredLeadEncoder.writeReasonsAndBreakdown(&$0, score) }
+            importance = members { ScoredLeadEncoder.writeImportance(&$0, score, finalScore: finalScore) }
+        }
+
+        /// The decision record's document: importance first, then reasons and breakdown.
+        var document: String { "{" + importance + (importance.isEmpty || reasons.isEmpty ? "" : ",") + reasons + "}" }
+    }
+
     static func encode(_ scored: ScoredLead, reranker: LLMReranker?) -> String {
         let lead = scored.lead
         let score = lead.score
@@ -20,7 +44,13 @@ enum ScoredLeadEncoder {
         w.field("speakable", scored.speakable)
         w.field("confidence", score.confidence, digits: 3)
         w.field("leaf_support", score.leafSupport, digits: 5)
-        if lead.explain { writeExplanation(&w, score, finalScore: scored.finalScore) }
+        if let parts = scored.explanation {
+            w.members(parts.reasons)
+            w.key("explanation_json")
+            w.beginObject()
+            w.members(parts.importance)
+            w.endObject()
+        }
         w.key("rerank")
         writeRerank(&w, scored.outcome, prompt: lead.prompt, role: lead.promptRole, reranker: reranker)
         w.key("model")
@@ -43,15 +73,6 @@ enum ScoredLeadEncoder {
         w.field("scored_at", Timestamp.iso8601(scored.scoredAt))
         w.endObject()
         return w.text
-    }
-
-    /// `reasons`, `breakdown` and the seed-compatible `explanation_json`.
-    static func writeExplanation(_ w: inout JSONWriter, _ score: LeadScore, finalScore: Int) {
-        writeReasonsAndBreakdown(&w, score)
-        w.key("explanation_json")
-        w.beginObject()
-        writeImportance(&w, score, finalScore: finalScore)
-        w.endObject()
     }
 
     /// The decision record's `explanation_json`: the seed's shape (`feature_importance`,

@@ -40,7 +40,7 @@ public struct DecisionRecording: Sendable {
                     inputJSON: lead.lead.storedInputJSON(), unknownFields: lead.lead.score.unknownFields, probability: lead.lead.score.probability,
                     baseScore: lead.lead.score.baseScore, finalScore: lead.finalScore, baseBadge: lead.baseBadge.rawValue,
                     finalBadge: lead.badge.rawValue, confidence: lead.lead.score.confidence,
-                    explanationJSON: ScoredLeadEncoder.explanationDocument(lead.lead.score, finalScore: lead.finalScore),
+                    explanationJSON: lead.explanationDocument,
                     llm: llmStep(lead), totalLatencyMilliseconds: latency, expiresAt: lead.scoredAt.addingTimeInterval(ttl)))
         }
         recorder.record(contentsOf: records)

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+public import JSON
 public import Scoring
 
 /// Champion against challenger on the same labelled leads, and the promotion guard: promote only
@@ -84,6 +85,20 @@ public struct Challenge: Sendable {
         return Challenge(
             leads: labels.count, converted: converted, champion: mc, challenger: mx, minOutcomes: minOutcomes, eceBound: eceBound, passed: passed,
             reason: reason)
+    }
+
+    /// The figures as members of a `model_events` detail object the caller has begun.
+    public func writeFigures(_ w: inout JSONWriter) {
+        w.field("champion", champion.model)
+        w.field("leads", leads)
+        w.field("converted", converted)
+        w.field("champion_auc", champion.auc)
+        w.field("challenger_auc", challenger.auc)
+        w.field("champion_ece", champion.ece)
+        w.field("challenger_ece", challenger.ece)
+        w.field("min_outcomes", minOutcomes)
+        w.field("ece_bound", eceBound)
+        w.field("passed", passed)
     }
 
     static func f(_ x: Double) -> String { String(format: "%.4f", x) }

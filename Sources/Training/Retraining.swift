@@ -60,18 +60,7 @@ public struct RetrainOutcome: Sendable {
     public func writeDetail(_ w: inout JSONWriter) {
         w.field("reason", reason)
         if let candidate { w.field("candidate", candidate) }
-        if let c = challenge {
-            w.field("champion", c.champion.model)
-            w.field("leads", c.leads)
-            w.field("converted", c.converted)
-            w.field("champion_auc", c.champion.auc)
-            w.field("challenger_auc", c.challenger.auc)
-            w.field("champion_ece", c.champion.ece)
-            w.field("challenger_ece", c.challenger.ece)
-            w.field("min_outcomes", c.minOutcomes)
-            w.field("ece_bound", c.eceBound)
-            w.field("passed", c.passed)
-        }
+        challenge?.writeFigures(&w)
         if let r = rollout {
             w.field("default", r.defaultModel)
             if let challenger = r.challenger {

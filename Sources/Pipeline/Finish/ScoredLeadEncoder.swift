@@ -14,12 +14,11 @@ enum ScoredLeadEncoder {
         var importance: String
 
         init(_ score: LeadScore, finalScore: Int) {
+            // Members written at the writer's top level come out as `"a":…,"b":…`, no braces.
             func members(_ write: (inout JSONWriter) -> Void) -> String {
                 var w = JSONWriter(capacity: 1024)
-                w.beginObject()
                 write(&w)
-                w.endObject()
-                return String(w.text.dropFirst().dropLast())
+                return w.text
             }
             reasons = members { ScoredLeadEncoder.writeReasonsAndBreakdown(&$0, score) }
             importance = members { ScoredLeadEncoder.writeImportance(&$0, score, finalScore: finalScore) }

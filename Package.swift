@@ -120,6 +120,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Async scores and bulk jobs on a Redis Stream with a consumer group, shared by every gateway.
+        .target(
+            name: "Jobs",
+            dependencies: [
+                "Pipeline", "Scoring", "Store", "JSON", "Telemetry", "Reranker",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         // Training with the real xgboost, calibration, model cards, offline batch scoring.
         .target(
             name: "Training",
@@ -144,6 +156,7 @@ let package = Package(
                 "Pipeline",
                 "Records",
                 "Voice",
+                "Jobs",
                 "PromptOps",
                 "Training",
                 "TreeEnsemble",
@@ -168,6 +181,7 @@ let package = Package(
         .executableTarget(
             name: "leadgate",
             dependencies: [
+                "CCurl",
                 "TreeEnsemble",
                 "Gateway",
                 "PromptOps",
@@ -184,6 +198,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs"], swiftSettings: strict),
         .testTarget(
             name: "TreeEnsembleTests",
             dependencies: ["TreeEnsemble"],

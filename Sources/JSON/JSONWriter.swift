@@ -146,3 +146,26 @@ public struct JSONWriter {
         text.append("\"")
     }
 }
+
+extension JSONWriter {
+    /// Writes a parsed value back (numbers with up to 12 decimals).
+    public mutating func node(_ node: JSONNode) {
+        switch node {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .number(let x): number(x, digits: 12)
+        case .string(let s): string(s)
+        case .array(let elements):
+            beginArray()
+            for element in elements { self.node(element) }
+            endArray()
+        case .object(let members):
+            beginObject()
+            for (name, value) in members {
+                key(name)
+                self.node(value)
+            }
+            endObject()
+        }
+    }
+}

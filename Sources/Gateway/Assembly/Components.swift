@@ -1,5 +1,6 @@
 public import CoreMetrics
 import Foundation
+import Jobs
 public import Logging
 public import Pipeline
 import Records
@@ -25,6 +26,8 @@ public struct Components: Sendable {
     /// The system of record (nil with `records: off`).
     public let records: RecordsRuntime?
     public let recordsMetrics: RecordsMetrics
+    /// Async scores and bulk jobs (nil without Redis: jobs are shared through it).
+    public let jobs: JobsRuntime?
 
     /// - Parameters:
     ///   - metrics: Where the components record their metrics.
@@ -49,6 +52,7 @@ public struct Components: Sendable {
         pipeline.install(eventRefolding: events)
         streams = ScoreStream(pipeline: pipeline, settings: config.streamSettings, metrics: voiceMetrics)
         tools = VoiceTools(events: events)
+        jobs = try JobsRuntime(config: config, metrics: metrics, pipelineMetrics: pipelineMetrics, webhooks: webhooks, logger: logger)
         let pipeline = self.pipeline
         self.store.watchLiveChanges { [weak pipeline] ids in pipeline?.publisher.liveChangedElsewhere(ids) }
     }
@@ -57,6 +61,7 @@ public struct Components: Sendable {
     public func shutdown() {
         reranker?.shutdown()
         store.shutdown()
+        jobs?.queue.pool.shutdown()
     }
 }
 

@@ -98,7 +98,9 @@ public enum GatewayApplication {
                 ]
                 + (components.records.map {
                     [PerformanceSnapshots(settings: config.performance, store: $0.store, registry: registry, metrics: gatewayMetrics, logger: logger)]
-                } ?? []),
+                } ?? [])
+                // Last, so that it stops taking chunks first and finishes its own while the records still write.
+                + (components.jobs.map { [$0.worker(pipeline: components.pipeline, logger: logger)] } ?? []),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }

@@ -33,6 +33,7 @@ extension GatewayConfig {
             authMode = value
         }
         try applyRecords(environment: env)
+        try applyJobs(environment: env)
         if let level = env["LEADGATE_LOG_LEVEL"] { logLevel = level }
         if let format = env["LEADGATE_LOG_FORMAT"] {
             guard let value = LogFormat(rawValue: format) else {

@@ -12,6 +12,7 @@ extension GatewayConfig {
             guard value > 0, value <= max else { throw ConfigurationError(key: key, "is \(value). Use a whole number from 1 to \(max).") }
         }
         try validateRecords()
+        try validateJobs()
         if retrain.everySeconds > 0, records.backend == .off {
             throw ConfigurationError(
                 key: "learning.retrain.every", "needs the records (it trains on recorded decisions and outcomes), but `records` is off.")

@@ -9,8 +9,9 @@ extension GatewayConfig {
     mutating func apply(yaml root: YAMLNode, environment: [String: String], baseDirectory: String) throws(ConfigurationError) {
         try root.checkKeys([
             "server", "limits", "scoring", "models", "auth", "live_scores", "logging", "redis", "cache", "llm", "webhooks", "integrations",
-            "records", "privacy", "audit", "learning",
+            "records", "privacy", "audit", "learning", "jobs",
         ])
+        try applyJobs(yaml: root)
         if let learning = root["learning"] {
             try learning.checkKeys(["drift", "rerank_guard", "performance", "retrain", "min_outcomes"])
             try applyRetrain(learning: learning, baseDirectory: baseDirectory)

@@ -1,4 +1,5 @@
 import Foundation
+public import Jobs
 public import Scoring
 import Store
 public import Training
@@ -130,6 +131,8 @@ public struct GatewayConfig: Sendable {
     public var performance = PerformanceSnapshotSettings()
     /// `learning.retrain` and `learning.min_outcomes`: the scheduled retraining (off unless `every` is set).
     public var retrain = RetrainSettings()
+    /// `jobs`: async scores and bulk jobs (they need Redis).
+    public var jobs = JobSettings()
 
     public init() {}
 

@@ -10,4 +10,9 @@ extension HTTPField.Name {
     static let accelBuffering = HTTPField.Name("X-Accel-Buffering")!
     static let retellSignature = HTTPField.Name("X-Retell-Signature")!
     static let vapiSecret = HTTPField.Name("X-Vapi-Secret")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// Set on a job answered from an earlier request with the same `Idempotency-Key`.
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let prefer = HTTPField.Name("Prefer")!
+    static let preferenceApplied = HTTPField.Name("Preference-Applied")!
 }

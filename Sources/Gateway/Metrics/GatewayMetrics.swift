@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Jobs
 import Pipeline
 import Reranker
 import Scoring
@@ -63,7 +64,8 @@ public final class GatewayMetrics: Sendable {
     ]
 
     /// Every metric LeadGate records, for backends that print help text (``PrometheusExporter``).
-    public static let catalog: [MetricDescriptor] = descriptors + PipelineMetrics.descriptors + VoiceMetrics.descriptors + RecordsMetrics.descriptors
+    public static let catalog: [MetricDescriptor] =
+        descriptors + PipelineMetrics.descriptors + VoiceMetrics.descriptors + RecordsMetrics.descriptors + JobMetrics.descriptors
 
     private let factory: any MetricsFactory
     private let requestCounters: CounterFamily

@@ -55,6 +55,12 @@ struct Routes: Sendable {
         read.get("/v1/decisions/{id}") { request, context in try await decision(request, context: context) }
         read.get("/v1/leads/{lead_id}/history") { request, context in try await history(request, context: context) }
         read.get("/v1/leads/{lead_id}/outcomes") { request, context in try await leadOutcomes(request, context: context) }
+        write.post("/v1/jobs") { request, context in try await submitJob(request, context: context) }
+        read.get("/v1/jobs/{id}") { _, context in try await jobStatus(context: context) }
+        read.get("/v1/jobs/{id}/events") { _, context in try await jobEvents(context: context) }
+        read.get("/v1/jobs/{id}/results") { request, context in try await jobResults(request, context: context) }
+        write.delete("/v1/jobs/{id}") { _, context in try await cancelJob(context: context) }
+        read.get("/v1/leads/score/{id}/status") { _, context in try await scoreStatus(context: context) }
         write.post("/v1/outcomes") { request, context in try await postOutcomes(request, context: context) }
 
         admin.post("/v1/admin/models/reload") { _, _ in try reloadModels() }

@@ -10,7 +10,17 @@ import Telemetry
 /// Scoring: one lead, a batch, and prewarms (score now, the LLM step in the background).
 extension Routes {
     func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
-        let input = LeadInput(try await JSONBody.node(request, limit: config.maxBodyBytes))
+        let data = try await JSONBody.read(request, limit: config.maxBodyBytes)
+        let input = LeadInput(try JSONBody.parse(data))
+        if input.options.async == true || Self.prefersAsync(request) {
+            return try await scoreAsync(data, input: input, context: context)
+        }
+        if input.options.callbackURL != nil {
+            throw Problem.invalid([
+                FieldIssue(
+                    field: "options.callback_url", message: "needs an async score: add `\"async\": true` to options, or `Prefer: respond-async`.")
+            ])
+        }
         let scored = try await pipeline.score(input, receivedAt: context.receivedAt, context: decision(.score, context)).get()
         var response = JSONBody.response(scored.json)
         // Named in the access log line (and visible to the client, as in the body).

@@ -6,6 +6,10 @@ public struct ScoreOptions: Sendable {
     public var rerank: Bool?
     public var explain: Bool?
     public var model: String?
+    /// Answer `202 Accepted` at once and score the lead as a job (`POST /v1/leads/score`).
+    public var async: Bool?
+    /// Where an async score's result is posted, signed like the webhooks.
+    public var callbackURL: String?
 
     public init() {}
 
@@ -13,12 +17,23 @@ public struct ScoreOptions: Sendable {
     public init(_ node: JSONNode, path: String, issues: inout [FieldIssue]) {
         guard case .object(let members) = node else {
             if case .null = node { return }
-            issues.append(FieldIssue(field: path, message: "must be an object (rerank, explain, model), not \(node.typeName)."))
+            issues.append(FieldIssue(field: path, message: "must be an object (rerank, explain, model, async, callback_url), not \(node.typeName)."))
             return
         }
         for (key, value) in members {
             switch (key, value) {
-            case ("rerank", .null), ("explain", .null), ("model", .null): continue
+            case ("rerank", .null), ("explain", .null), ("model", .null), ("async", .null), ("callback_url", .null): continue
+            case ("async", .bool(let b)): async = b
+            case ("callback_url", .string(let s)):
+                if let problem = Self.callbackProblem(s) {
+                    issues.append(FieldIssue(field: "\(path).\(key)", message: problem))
+                } else {
+                    callbackURL = s
+                }
+            case ("async", _):
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "must be true or false, not \(value.typeName)."))
+            case ("callback_url", _):
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "must be an http(s) URL string, not \(value.typeName)."))
             case ("rerank", .bool(let b)): rerank = b
             case ("explain", .bool(let b)): explain = b
             case ("model", .string(let s)): model = s
@@ -27,8 +42,20 @@ public struct ScoreOptions: Sendable {
             case ("model", _):
                 issues.append(FieldIssue(field: "\(path).\(key)", message: "must be a model version string, not \(value.typeName)."))
             default:
-                issues.append(FieldIssue(field: "\(path).\(key)", message: "is not an option. Use rerank, explain or model."))
+                issues.append(FieldIssue(field: "\(path).\(key)", message: "is not an option. Use rerank, explain, model, async or callback_url."))
             }
         }
+    }
+
+    /// Why `url` cannot be a callback, or nil when it can.
+    public static func callbackProblem(_ url: String) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            return "must be an http:// or https:// URL; `\(url.prefix(40))` is not."
+        }
+        guard url.count <= 2_048, !url.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+            return "must be a URL of at most 2,048 characters without spaces."
+        }
+        return nil
     }
 }

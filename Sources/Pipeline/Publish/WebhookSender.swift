@@ -48,15 +48,20 @@ public final class WebhookSender: Sendable {
         Task.detached { await self.deliver(eventID: eventID, body: Array(body.utf8)) }
     }
 
+    /// Delivers `body` to `url` (a job's callback) instead of the configured URL, signed the same way.
+    public func send(eventID: String, body: String, to url: String) {
+        Task.detached { await self.deliver(eventID: eventID, body: Array(body.utf8), url: url) }
+    }
+
     /// Delivers `body`, retrying; true when the receiver took it.
     @discardableResult
-    func deliver(eventID: String, body: [UInt8]) async -> Bool {
+    func deliver(eventID: String, body: [UInt8], url: String? = nil) async -> Bool {
         var wait = settings.backoff
         for attempt in 1...max(1, settings.maxAttempts) {
             metrics.webhookPosts.increment()
             let time = Int(Date().timeIntervalSince1970)
             let call = HTTPCall(
-                url: settings.url,
+                url: url ?? settings.url,
                 headers: [
                     "Content-Type: application/json", "User-Agent: LeadGate", "X-LeadGate-Event-Id: \(eventID)",
                     "X-LeadGate-Signature: \(Self.signature(body: body, secret: settings.secret, time: time))",

@@ -132,6 +132,10 @@ public struct RedisConnectionHandle {
     public func pipeline(_ commands: [[String]]) throws(StoreError) -> [RedisValue] {
         try connection.pipeline(commands.map { $0.map { Array($0.utf8) } })
     }
+
+    public func pipeline(bytes commands: [[[UInt8]]]) throws(StoreError) -> [RedisValue] {
+        try connection.pipeline(commands)
+    }
 }
 
 /// Resumes a continuation once, whoever comes first (the worker or the timer).

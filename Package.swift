@@ -258,7 +258,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LeadgateCLITests",
-            dependencies: ["leadgate"],
+            dependencies: ["leadgate", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -31,12 +31,18 @@ bin=.build-release/release/leadgate
 
 work=$(mktemp -d)
 gateway=""
+redis=""
 cleanup() {
     if [ -n "$gateway" ]; then kill "$gateway" 2>/dev/null || true; wait "$gateway" 2>/dev/null || true; fi
+    if [ -n "$redis" ]; then kill "$redis" 2>/dev/null || true; wait "$redis" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# A Redis of its own, so that the job routes run for real (jobs are shared through it).
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+redis=$!
 cp -R config/models "$work/models"  # promotions write rollout.json beside the models
 key="schemathesis-$(date +%s)-$RANDOM"
 cat >"$work/leadgate.yaml" <<YAML
@@ -51,10 +57,14 @@ models:
   directory: $work/models
 records:
   path: $work/records.sqlite
+redis:
+  url: redis://127.0.0.1:$redis_port/0
+jobs:
+  chunk_size: 50
 logging:
   level: warning
 YAML
-echo "== starting LeadGate on 127.0.0.1:$port (auth on, in-memory store, records in a temporary SQLite file, no LLM)" >&2
+echo "== starting LeadGate on 127.0.0.1:$port (auth on, Redis, records in a temporary SQLite file, no LLM)" >&2
 LEADGATE_TEST_API_KEY=$key "$bin" serve --config "$work/leadgate.yaml" >"$work/gateway.log" 2>&1 &
 gateway=$!
 for _ in $(seq 1 100); do

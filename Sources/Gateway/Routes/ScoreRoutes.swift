@@ -51,6 +51,11 @@ extension Routes {
     /// The batch's own problems: its fields, and the number of leads against `limits.max_batch_leads`.
     func checkBatch(_ batch: BatchInput, allowEmpty: Bool) throws {
         guard batch.issues.isEmpty else { throw Problem.invalid(batch.issues) }
+        if batch.options.async != nil || batch.options.callbackURL != nil {
+            throw Problem.invalid([
+                FieldIssue(field: "options.async", message: "is for POST /v1/leads/score; for many leads at once submit a job (POST /v1/jobs).")
+            ])
+        }
         guard allowEmpty || !batch.leads.isEmpty else {
             // (a missing or mistyped `leads` was reported above)
             throw Problem.invalid([FieldIssue(field: "leads", message: "is empty. Send at least one lead.")])

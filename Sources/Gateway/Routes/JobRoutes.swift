@@ -77,10 +77,26 @@ extension Routes {
         let id = UUID().uuidString.lowercased()
         var options = ScoreOptions()
         var leadIDs: [String] = []
+        options = try Self.queryOptions(request)
+        // A job is refused at once for a model the query names and no one loaded (a body's model,
+        // as a batch's, gives each lead an error entry instead).
+        if let model = options.model {
+            do {
+                _ = try pipeline.registry.select(leadID: "", requested: model, in: pipeline.registry.snapshot)
+            } catch {
+                throw Problem.invalid([
+                    FieldIssue(
+                        field: "model", message: "`\(model.prefix(80))` is not a loaded model. Use one of: \(error.available.joined(separator: ", ")) (GET /v1/models).")
+                ])
+            }
+        }
         if format == .ids {
-            (leadIDs, options) = try await readLeadIDs(request)
-        } else {
-            options = try Self.queryOptions(request)
+            // The body's options win over the query's.
+            let body: ScoreOptions
+            (leadIDs, body) = try await readLeadIDs(request)
+            options.rerank = body.rerank ?? options.rerank
+            options.explain = body.explain ?? options.explain
+            options.model = body.model ?? options.model
         }
         if let key = request.headers[.idempotencyKey] {
             guard !key.isEmpty, key.count <= 200, key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
@@ -181,7 +197,12 @@ extension Routes {
                     }
                     ids.append(s)
                 }
-            case "options": options = ScoreOptions(value, path: "options", issues: &issues)
+            case "options":
+                options = ScoreOptions(value, path: "options", issues: &issues)
+                if options.async != nil || options.callbackURL != nil {
+                    issues.append(
+                        FieldIssue(field: "options", message: "takes rerank, explain and model; a job is async already, and its callback_url is a query parameter."))
+                }
             default: issues.append(FieldIssue(field: key, message: "is not a field of a job. Use lead_ids and options."))
             }
         }

@@ -12,14 +12,9 @@ extension Routes {
     func scoreOne(_ request: Request, context: GatewayContext) async throws -> Response {
         let data = try await JSONBody.read(request, limit: config.maxBodyBytes)
         let input = LeadInput(try JSONBody.parse(data))
-        if input.options.async == true || Self.prefersAsync(request) {
+        // A callback URL only makes sense for a result that comes later: it makes the score async.
+        if input.options.async == true || input.options.callbackURL != nil || Self.prefersAsync(request) {
             return try await scoreAsync(data, input: input, context: context)
-        }
-        if input.options.callbackURL != nil {
-            throw Problem.invalid([
-                FieldIssue(
-                    field: "options.callback_url", message: "needs an async score: add `\"async\": true` to options, or `Prefer: respond-async`.")
-            ])
         }
         let scored = try await pipeline.score(input, receivedAt: context.receivedAt, context: decision(.score, context)).get()
         var response = JSONBody.response(scored.json)

@@ -49,12 +49,17 @@ public struct ScoreOptions: Sendable {
 
     /// Why `url` cannot be a callback, or nil when it can.
     public static func callbackProblem(_ url: String) -> String? {
-        let lower = url.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             return "must be an http:// or https:// URL; `\(url.prefix(40))` is not."
         }
-        guard url.count <= 2_048, !url.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            return "must be a URL of at most 2,048 characters without spaces."
+        guard url.count <= 2_048, url.allSatisfy({ $0.isASCII && $0 > " " && $0 != "\u{7F}" }) else {
+            return "must be a URL of at most 2,048 ASCII characters without spaces (percent-encode the rest)."
+        }
+        let rest = url.drop { $0 != ":" }.dropFirst(3)
+        let host = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.[]:_~%-")
+        guard !host.isEmpty, host.allSatisfy({ hostCharacters.contains($0) }) else {
+            return "must name a host of letters, digits, dots and dashes: http(s)://host[:port]/path."
         }
         return nil
     }

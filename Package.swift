@@ -124,7 +124,7 @@ let package = Package(
         .target(
             name: "Jobs",
             dependencies: [
-                "Pipeline", "Scoring", "Store", "JSON", "Telemetry", "Reranker",
+                "Pipeline", "Scoring", "Store", "Records", "JSON", "Telemetry", "Reranker",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

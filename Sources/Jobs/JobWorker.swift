@@ -3,6 +3,7 @@ import Foundation
 import JSON
 public import Logging
 public import Pipeline
+import Records
 import Reranker
 import Scoring
 public import ServiceLifecycle
@@ -85,6 +86,7 @@ public struct JobWorker: Service {
     /// Scores one chunk and records its results; acknowledges it unless Redis failed on the way
     /// (then it stays pending, and this or another consumer claims it again).
     func process(_ chunk: JobChunk) async throws(StoreError) {
+        await waitForRecorder()
         guard let start = try await queue.start(jobID: chunk.jobID), !start.status.isFinal else {
             // The job ended (cancelled, failed) or expired: its chunk is dropped unscored.
             try await queue.acknowledge([chunk.entryID])
@@ -106,6 +108,20 @@ public struct JobWorker: Service {
         if completion == .finishedJob {
             logger.info("job finished", metadata: ["job": .string(chunk.jobID)])
             await onFinished(chunk.jobID)
+        }
+    }
+
+    /// Jobs are not in a hurry; decisions must not be lost. While the recorder's queue holds more
+    /// than four rounds of chunks (at most a quarter of its capacity: the store is slower than the
+    /// consumers), the chunk waits (up
+    /// to 60 s), so that a job of a million leads neither fills the queue until records are dropped
+    /// nor holds the gateway's memory in queued records. Interactive scores never wait here.
+    func waitForRecorder() async {
+        guard let recorder = pipeline.recorder else { return }
+        let limit = max(settings.chunkSize, min(recorder.stats.queueCapacity / 4, settings.chunkSize * max(1, settings.concurrency) * 4))
+        let deadline = ContinuousClock.now + .seconds(60)
+        while recorder.stats.queueDepth > limit, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 

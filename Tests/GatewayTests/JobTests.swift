@@ -228,7 +228,7 @@ import Testing
                 let id = try #require(try accepted.json()["id"] as? String)
                 #expect(accepted.header("Location") == "/v1/jobs/\(id)")
                 var status: [String: Any] = [:]
-                for _ in 0..<100 {
+                for _ in 0..<400 {
                     status = try await HTTPClient.send("GET", "\(base)/v1/leads/score/\(id)/status").json()
                     if status["status"] as? String != "PENDING" { break }
                     try await Task.sleep(for: .milliseconds(50))
@@ -239,7 +239,7 @@ import Testing
                 let sync = try await HTTPClient.send(
                     "POST", "\(base)/v1/leads/score", json: try exampleLead(id: "A-1", extra: #""options": {"rerank": false}"#))
                 #expect(result["score"] as? Int == (try sync.json()["score"] as? Int))
-                for _ in 0..<100 where received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+                for _ in 0..<500 where received.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
                 let hit = try #require(received.withLock { $0.first })
                 #expect(hit.body.contains(#""status":"SUCCESS""#))
                 #expect(hit.body.contains(#""lead_id":"A-1""#))

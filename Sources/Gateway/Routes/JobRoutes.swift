@@ -86,7 +86,9 @@ extension Routes {
             } catch {
                 throw Problem.invalid([
                     FieldIssue(
-                        field: "model", message: "`\(model.prefix(80))` is not a loaded model. Use one of: \(error.available.joined(separator: ", ")) (GET /v1/models).")
+                        field: "model",
+                        message:
+                            "`\(model.prefix(80))` is not a loaded model. Use one of: \(error.available.joined(separator: ", ")) (GET /v1/models).")
                 ])
             }
         }
@@ -201,7 +203,9 @@ extension Routes {
                 options = ScoreOptions(value, path: "options", issues: &issues)
                 if options.async != nil || options.callbackURL != nil {
                     issues.append(
-                        FieldIssue(field: "options", message: "takes rerank, explain and model; a job is async already, and its callback_url is a query parameter."))
+                        FieldIssue(
+                            field: "options",
+                            message: "takes rerank, explain and model; a job is async already, and its callback_url is a query parameter."))
                 }
             default: issues.append(FieldIssue(field: key, message: "is not a field of a job. Use lead_ids and options."))
             }

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Gateway
+import Logging
+import Scoring
 import Synchronization
 import TreeEnsemble
 
@@ -60,5 +63,25 @@ extension CommandSupport {
                 note("\(done)/\(total) \(unit) (\(100 * step / steps) %)")
             }
         }
+    }
+}
+
+extension CommandSupport {
+    /// What `serve` and `worker` do first: ignore SIGPIPE, load the configuration (file, environment,
+    /// flags; a bad value is one line naming the key), and log JSON lines (or text) at its level.
+    static func gatewaySetup(config: String?, environment: [String: String], overrides: GatewayConfig.Overrides) throws -> (
+        GatewayConfig, Logger
+    ) {
+        signal(SIGPIPE, SIG_IGN)
+        let settings: GatewayConfig
+        do {
+            settings = try GatewayConfig.load(file: config, environment: environment, overrides: overrides)
+        } catch {
+            throw CommandFailure("invalid configuration: \(error.description)")
+        }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        let json = settings.logFormat == .json
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, json: json) }
+        return (settings, Logger(label: "leadgate"))
     }
 }

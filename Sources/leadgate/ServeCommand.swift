@@ -29,19 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
     var models: String?
 
     func run() async throws {
-        signal(SIGPIPE, SIG_IGN)
-        let environment = ProcessInfo.processInfo.environment
-        let settings: GatewayConfig
-        do {
-            settings = try GatewayConfig.load(
-                file: config, environment: environment, overrides: .init(host: host, port: port, modelsDirectory: models))
-        } catch {
-            throw CommandFailure("invalid configuration: \(error.description)")
-        }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-        let json = settings.logFormat == .json
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, json: json) }
-        let logger = Logger(label: "leadgate")
+        let (settings, logger) = try CommandSupport.gatewaySetup(
+            config: config, environment: ProcessInfo.processInfo.environment, overrides: .init(host: host, port: port, modelsDirectory: models))
         do {
             try await GatewayApplication.serve(config: settings, logger: logger) { port in
                 logger.notice("listening", metadata: ["host": .string(settings.host), "port": .stringConvertible(port)])

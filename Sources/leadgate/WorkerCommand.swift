@@ -27,19 +27,9 @@ struct WorkerCommand: AsyncParsableCommand {
     var concurrency: Int?
 
     func run() async throws {
-        signal(SIGPIPE, SIG_IGN)
         var environment = ProcessInfo.processInfo.environment
         if let concurrency { environment["LEADGATE_JOBS_CONCURRENCY"] = String(concurrency) }
-        let settings: GatewayConfig
-        do {
-            settings = try GatewayConfig.load(file: config, environment: environment, overrides: .init(modelsDirectory: models))
-        } catch {
-            throw CommandFailure("invalid configuration: \(error.description)")
-        }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-        let json = settings.logFormat == .json
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, json: json) }
-        let logger = Logger(label: "leadgate")
+        let (settings, logger) = try CommandSupport.gatewaySetup(config: config, environment: environment, overrides: .init(modelsDirectory: models))
         do {
             try await GatewayApplication.work(config: settings, logger: logger)
         } catch let error as ConfigurationError {

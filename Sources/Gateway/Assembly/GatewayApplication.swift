@@ -57,7 +57,7 @@ public enum GatewayApplication {
             settings: config.rerankGuard, store: components.records?.store, rail: components.pipeline.guardRail, metrics: gatewayMetrics,
             webhooks: components.webhooks, logger: logger)
         let holder =
-            "\(config.records.instance ?? GatewayConfig.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+            config.processName()
         let retrainer = components.records.map { records in
             Retrainer(
                 settings: config.retrain, store: records.store, registry: registry, holder: holder,

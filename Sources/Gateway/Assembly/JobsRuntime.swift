@@ -32,7 +32,7 @@ public struct JobsRuntime: Sendable {
         queue = JobQueue(pool: pool, keys: JobKeys(prefix: config.redisKeyPrefix), settings: config.jobs)
         self.metrics = JobMetrics(factory: metrics)
         consumer =
-            "\(config.records.instance ?? GatewayConfig.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+            config.processName()
         self.webhooks = webhooks
         do {
             callbacks = try WebhookSender(settings: .init(url: "", secret: config.webhookSecret), metrics: pipelineMetrics)

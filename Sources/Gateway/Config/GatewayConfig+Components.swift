@@ -48,4 +48,10 @@ extension GatewayConfig {
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return name.isEmpty ? "leadgate" : name
     }()
+
+    /// A name for this process among the gateways sharing a database or a Redis (leases, the jobs'
+    /// consumer group): `<records.instance or host>-<pid>-<random>`, new on every call.
+    func processName() -> String {
+        "\(records.instance ?? Self.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
+    }
 }

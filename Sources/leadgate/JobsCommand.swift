@@ -13,9 +13,12 @@ struct JobsCommand: ParsableCommand {
     struct Connection: ParsableArguments {
         @Option(help: "The gateway's base URL.") var url = ProcessInfo.processInfo.environment["LEADGATE_URL"] ?? "http://127.0.0.1:8080"
         @Option(name: .customLong("api-key"), help: "An API key (default: LEADGATE_API_KEY), sent as X-API-Key.")
-        var apiKey = ProcessInfo.processInfo.environment["LEADGATE_API_KEY"]
+        var apiKey: String?
 
-        var headers: [String] { apiKey.map { ["X-API-Key: \($0)"] } ?? [] }
+        /// The key sent: `--api-key`, else LEADGATE_API_KEY, else none.
+        var headers: [String] {
+            (apiKey ?? ProcessInfo.processInfo.environment["LEADGATE_API_KEY"]).map { ["X-API-Key: \($0)"] } ?? []
+        }
         func endpoint(_ path: String) -> String { url.hasSuffix("/") ? String(url.dropLast()) + path : url + path }
     }
 

@@ -2,8 +2,10 @@
 import PackageDescription
 
 /// Settings every Swift target shares: Swift 6 language mode (set below), strict concurrency, and the
-/// upcoming features that make existential types and imports explicit decisions.
+/// upcoming features that make existential types and imports explicit decisions. A warning in our
+/// own code is an error, so it cannot hide in a file an incremental build did not recompile.
 let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),

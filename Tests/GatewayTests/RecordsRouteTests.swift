@@ -110,6 +110,41 @@ import Testing
         }
     }
 
+    @Test func theQueueListsEachLeadOnceHottestFirstAndLeavesOutClosedOnes() async throws {
+        try await withGateway { base in
+            for (id, views) in [("Q-1", 0), ("Q-2", 40), ("Q-3", 8)] {
+                let lead = try exampleLead(id: id).replacingOccurrences(of: #""pricing_page_views": 6"#, with: #""pricing_page_views": \#(views)"#)
+                let scored = try await HTTPClient.send("POST", "\(base)/v1/leads/score", json: lead)
+                #expect(scored.status == 200, "\(scored.text)")
+            }
+            _ = try await Self.awaitRecordsIdle(base)
+            let queue = try await HTTPClient.send("GET", "\(base)/v1/queue").json()
+            let leads = try #require(queue["leads"] as? [[String: Any]])
+            #expect(Set(leads.compactMap { $0["lead_id"] as? String }) == ["Q-1", "Q-2", "Q-3"])
+            let scores = leads.compactMap { $0["score"] as? Int }
+            #expect(scores == scores.sorted(by: >) && scores.count == 3)
+            #expect(leads.map { $0["rank"] as? Int } == [1, 2, 3] && leads.allSatisfy { $0["stale"] as? Bool == false })
+            // Each badge matches the live score the API answers.
+            for lead in leads {
+                let id = try #require(lead["lead_id"] as? String)
+                let live = try await HTTPClient.send("GET", "\(base)/v1/leads/\(id)/score").json()
+                #expect(live["badge"] as? String == lead["badge"] as? String && live["score"] as? Int == lead["score"] as? Int)
+            }
+            let top = try #require(leads.first?["lead_id"] as? String)
+            let closed = try await HTTPClient.send("POST", "\(base)/v1/outcomes", json: #"{"lead_id": "\#(top)", "outcome": "converted"}"#)
+            #expect(closed.status == 200)
+            let open = try await HTTPClient.send("GET", "\(base)/v1/queue").json()
+            #expect((open["leads"] as? [[String: Any]])?.count == 2)
+            let won = try await HTTPClient.send("GET", "\(base)/v1/queue?outcome=converted").json()
+            #expect((won["leads"] as? [[String: Any]])?.compactMap { $0["lead_id"] as? String } == [top])
+            for (query, field) in [("badge=hot", "badge"), ("limit=0", "limit"), ("stale=yes", "stale"), ("window_days=x", "window_days")] {
+                let bad = try await HTTPClient.send("GET", "\(base)/v1/queue?\(query)")
+                let named = (try bad.json()["errors"] as? [[String: Any]])?.first?["field"] as? String
+                #expect(bad.status == 422 && named == field, "\(query)")
+            }
+        }
+    }
+
     @Test func outcomesAreLinkedIdempotentAndValidated() async throws {
         try await withGateway { base in
             _ = try await HTTPClient.send("POST", "\(base)/v1/leads/score", headers: ["X-Request-Id": "out-1"], json: try exampleLead(id: "O-1"))

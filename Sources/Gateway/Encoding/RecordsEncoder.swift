@@ -160,6 +160,42 @@ enum RecordsEncoder {
         return w.text
     }
 
+    /// `GET /v1/queue`: the leads to call next, hottest first.
+    static func queue(_ entries: [QueueEntry], staleBefore: Date, now: Date) -> String {
+        var w = JSONWriter(capacity: 256 + entries.count * 384)
+        w.beginObject()
+        w.field("as_of", Timestamp.iso8601(now))
+        w.field("count", entries.count)
+        w.key("leads")
+        w.beginArray()
+        for (rank, e) in entries.enumerated() {
+            w.beginObject()
+            w.field("rank", rank + 1)
+            w.field("lead_id", e.leadID)
+            w.field("score", e.finalScore)
+            w.field("badge", e.finalBadge)
+            w.field("base_score", e.baseScore)
+            w.key("llm_multiplier")
+            if let m = e.llmMultiplier { w.number(m) } else { w.null() }
+            w.field("llm_status", e.llmStatus)
+            w.field("confidence", e.confidence)
+            w.field("model_id", e.modelID)
+            w.field("model_version", e.modelVersion)
+            w.field("decision_id", e.decisionID)
+            w.field("kind", e.kind)
+            w.field("scored_at", Timestamp.iso8601(e.time))
+            w.field("age_s", max(0, Int(now.timeIntervalSince(e.time))))
+            w.field("stale", e.time < staleBefore)
+            optional(&w, "source", e.source)
+            optional(&w, "outcome", e.outcome)
+            optional(&w, "outcome_at", e.outcomeAt.map { Timestamp.iso8601($0) })
+            w.endObject()
+        }
+        w.endArray()
+        w.endObject()
+        return w.text
+    }
+
     static func optional(_ w: inout JSONWriter, _ name: String, _ value: String?) {
         w.key(name)
         if let value { w.string(value) } else { w.null() }

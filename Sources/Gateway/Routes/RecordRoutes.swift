@@ -96,6 +96,65 @@ extension Routes {
         return JSONBody.response(RecordsEncoder.outcomes(leadID: id, outcomes))
     }
 
+    /// `GET /v1/queue`: a work queue — each lead's latest decision in the last `window_days`, highest
+    /// final score first (newest first among equals), filtered by badge, model, source, staleness and
+    /// outcome; `open` (the default) leaves out leads that already have an outcome.
+    func workQueue(_ request: Request, context: GatewayContext) async throws -> Response {
+        let records = try recordsRuntime()
+        let query = request.uri.queryParameters
+        var issues: [FieldIssue] = []
+        func int(_ name: String, _ range: ClosedRange<Int>, _ fallback: Int) -> Int {
+            guard let text = query.get(name) else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                issues.append(
+                    FieldIssue(field: name, message: "must be a whole number from \(range.lowerBound) to \(range.upperBound), not `\(text)`."))
+                return fallback
+            }
+            return value
+        }
+        func text(_ name: String) -> String? {
+            guard let value = query.get(name) else { return nil }
+            guard (1...128).contains(value.unicodeScalars.count) else {
+                issues.append(FieldIssue(field: name, message: "must be 1–128 characters, or left out for any."))
+                return nil
+            }
+            return value
+        }
+        let limit = int("limit", 1...1000, 100)
+        let windowDays = int("window_days", 1...3650, 30)
+        let badge = text("badge")
+        if let badge, !["Hot", "Warm", "Cold"].contains(badge) {
+            issues.append(FieldIssue(field: "badge", message: "must be Hot, Warm or Cold (as the API writes them), not `\(badge)`."))
+        }
+        let model = text("model")
+        let source = text("source")
+        var stale: Bool?
+        if let value = query.get("stale") {
+            switch value {
+            case "true": stale = true
+            case "false": stale = false
+            default: issues.append(FieldIssue(field: "stale", message: "must be true or false, not `\(value)`."))
+            }
+        }
+        var outcome = QueueQuery.OutcomeFilter.open
+        if let value = query.get("outcome") {
+            switch value {
+            case "open": outcome = .open
+            case "any": outcome = .any
+            case let name where (1...64).contains(name.unicodeScalars.count): outcome = .latest(name)
+            default: issues.append(FieldIssue(field: "outcome", message: "must be open, any, or an outcome of 1–64 characters such as converted."))
+            }
+        }
+        guard issues.isEmpty else { throw Problem.invalid(issues) }
+        let now = Date()
+        let staleBefore = now.addingTimeInterval(-Double(config.liveStaleAfterSeconds))
+        let request = QueueQuery(
+            since: now.addingTimeInterval(-Double(windowDays) * 86_400), decidedBefore: stale == true ? staleBefore : nil,
+            decidedAfter: stale == false ? staleBefore : nil, badge: badge, modelID: model, source: source, outcome: outcome, limit: limit)
+        let entries = try await recordsCall("read the queue") { try await records.store.queue(request) }
+        return JSONBody.response(RecordsEncoder.queue(entries, staleBefore: staleBefore, now: now))
+    }
+
     /// `POST /v1/outcomes`: one outcome, or `{"outcomes": [...]}`; written at once (not queued), so a
     /// 200 means stored. An outcome whose `idempotency_key` is already stored is not stored again.
     func postOutcomes(_ request: Request, context: GatewayContext) async throws -> Response {

@@ -54,6 +54,7 @@ struct Routes: Sendable {
         read.get("/v1/models/{id}/drift") { request, context in try await modelDrift(request, context: context) }
         read.get("/v1/decisions/{id}") { request, context in try await decision(request, context: context) }
         read.get("/v1/leads/{lead_id}/history") { request, context in try await history(request, context: context) }
+        read.get("/v1/queue") { request, context in try await workQueue(request, context: context) }
         read.get("/v1/leads/{lead_id}/outcomes") { request, context in try await leadOutcomes(request, context: context) }
         write.post("/v1/jobs") { request, context in try await submitJob(request, context: context) }
         read.get("/v1/jobs/{id}") { _, context in try await jobStatus(context: context) }

@@ -237,6 +237,18 @@ public final class PostgresRecordStore: RecordStore, Service {
         try await timed("insert performance") { client, logger in _ = try await client.query(query, logger: logger) }
     }
 
+    public func queue(_ query: QueueQuery) async throws -> [QueueEntry] {
+        let (sql, values) = query.sql(.postgres) { "$\($0)" }
+        let postgresQuery = PostgresQuery(unsafeSQL: sql, binds: Self.binds(values))
+        return try await timed("read the queue") { client, logger in
+            var rows: [QueueEntry] = []
+            for try await row in try await client.query(postgresQuery, logger: logger) {
+                rows.append(try QueueEntry(reading: PostgresColumns(row: row.makeRandomAccess())))
+            }
+            return query.entries(rows)
+        }
+    }
+
     public func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow] {
         let sql =
             "SELECT \(Schema.performanceColumns.joined(separator: ", ")) FROM model_performance WHERE model_id = $1 ORDER BY test_date DESC, id DESC LIMIT $2"

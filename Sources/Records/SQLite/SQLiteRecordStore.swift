@@ -207,6 +207,12 @@ public final class SQLiteRecordStore: RecordStore {
         try await transaction { connection in _ = try await connection.query(sql, binds) }
     }
 
+    public func queue(_ query: QueueQuery) async throws -> [QueueEntry] {
+        let (sql, binds) = query.sql(.sqlite) { _ in "?" }
+        let rows = try await withConnection { connection in try await connection.query(sql, binds.map(\.sqlite)) }
+        return query.entries(try rows.map { try QueueEntry(reading: SQLiteColumns(row: $0)) })
+    }
+
     public func performanceHistory(modelID: String, limit: Int) async throws -> [PerformanceRow] {
         let sql =
             "SELECT \(Schema.performanceColumns.joined(separator: ", ")) FROM model_performance WHERE model_id = ? ORDER BY test_date DESC, id DESC LIMIT ?"

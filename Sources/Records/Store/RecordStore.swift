@@ -34,6 +34,9 @@ public protocol RecordStore: Sendable {
     /// A lead's outcomes, oldest first, with their linked decisions.
     func outcomes(leadID: String) async throws -> [OutcomeRecord]
 
+    /// A work queue: each lead's latest decision, filtered, highest final score first.
+    func queue(_ query: QueueQuery) async throws -> [QueueEntry]
+
     /// Every outcome that occurred at or after `since` (all without it), by lead and then oldest
     /// first, in one query (training sets and the retraining loop read them all at once).
     func outcomes(occurredSince since: Date?) async throws -> [OutcomeRecord]

@@ -18,6 +18,19 @@ final class Box<T: Sendable>: Sendable {
 /// The store behind the routes: the answer cache, single-flight, live scores in Redis, erasure,
 /// and Redis going away and coming back. Redis is a real redis-server on a free loopback port.
 @Suite(.serialized) struct StoreRouteTests {
+    /// Whether Redis holds `key` (asked with redis-cli, beside the gateways).
+    static func redisHas(_ key: String, _ redis: RedisServer) -> Bool {
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        cli.arguments = ["redis-cli", "-p", String(redis.port), "EXISTS", key]
+        let pipe = Pipe()
+        cli.standardOutput = pipe
+        guard (try? cli.run()) != nil else { return false }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        cli.waitUntilExit()
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+    }
+
     static func yaml(llm: String?, redis: RedisServer? = nil, lock: Bool = false, timeoutMS: Int = 500) -> String {
         var text = ""
         if let llm {
@@ -200,6 +213,12 @@ final class Box<T: Sendable>: Sendable {
                 try await Task.sleep(for: .milliseconds(300))  // both subscribed
                 let warm = try await HTTPClient.send(
                     "POST", "\(one)/v1/leads/score", json: try exampleLead(id: "NEAR-1", extra: #""options": {"rerank": false}"#))
+                // The live score reaches Redis after the response: wait until it is there, so that
+                // gateway two's first read is one read from Redis.
+                let deadline = ContinuousClock.now + .seconds(5)
+                while !Self.redisHas("leadgate:live:NEAR-1", redis), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
                 let first = try await HTTPClient.send("GET", "\(two)/v1/leads/NEAR-1/score")
                 #expect(try first.json()["badge"] as? String == "warm")
                 // Redis stops answering: the copy gateway two read still serves, at once.

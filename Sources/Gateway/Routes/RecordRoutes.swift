@@ -148,10 +148,10 @@ extension Routes {
         guard issues.isEmpty else { throw Problem.invalid(issues) }
         let now = Date()
         let staleBefore = now.addingTimeInterval(-Double(config.liveStaleAfterSeconds))
-        let request = QueueQuery(
+        let wanted = QueueQuery(
             since: now.addingTimeInterval(-Double(windowDays) * 86_400), decidedBefore: stale == true ? staleBefore : nil,
             decidedAfter: stale == false ? staleBefore : nil, badge: badge, modelID: model, source: source, outcome: outcome, limit: limit)
-        let entries = try await recordsCall("read the queue") { try await records.store.queue(request) }
+        let entries = try await recordsCall("read the queue") { try await records.store.queue(wanted) }
         return JSONBody.response(RecordsEncoder.queue(entries, staleBefore: staleBefore, now: now))
     }
 
